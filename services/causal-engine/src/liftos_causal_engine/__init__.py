@@ -1,0 +1,1 @@
+"""LiftOS causal_engine service: runtime shell around the liftos library."""

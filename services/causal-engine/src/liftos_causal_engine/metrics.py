@@ -1,0 +1,14 @@
+"""Prometheus metrics of the causal engine (``liftos_causal_engine_*``)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = ["FIT_SECONDS", "LAST_FIT", "MODEL_VERSION", "RETRAINS"]
+
+RETRAINS = Counter("liftos_causal_engine_retrains_total", "Retrains", ["outcome", "trigger"])
+FIT_SECONDS = Histogram(
+    "liftos_causal_engine_fit_seconds",
+    "Time to fit one model version (s)",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120),
+)
+MODEL_VERSION = Gauge("liftos_causal_engine_model_version", "Latest published model version")
+LAST_FIT = Gauge("liftos_causal_engine_last_fit_timestamp_seconds", "Unix time of the last published version")

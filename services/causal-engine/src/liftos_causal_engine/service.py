@@ -1,0 +1,104 @@
+"""The causal engine's loop: watch the warehouse, refit when new data arrived, publish effect updates."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import suppress
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from clickhouse_connect.driver.client import Client
+
+from liftos.events import EffectUpdate
+from liftos.observability import start_health_server
+from liftos.pipeline.effects import ModelRun, estimate_effects
+from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
+from liftos.topics import ALL_TOPICS, EFFECTS
+from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.migrations import apply_migrations
+from liftos.warehouse.panel import DataWatermark, daily_panel, data_watermark, latest_model_version
+from liftos_causal_engine import metrics
+from liftos_causal_engine.settings import CausalEngineSettings
+
+__all__ = ["CausalEngine", "run"]
+
+
+class CausalEngine:
+    """Refits on new data and publishes one :class:`EffectUpdate` per channel per model version."""
+
+    def __init__(self, settings: CausalEngineSettings, client: Client, producer: AIOKafkaProducer, log: Any):
+        self._settings = settings
+        self._client = client
+        self._producer = producer
+        self._log = log
+        self._version = latest_model_version(client)
+        self._seen: DataWatermark | None = None
+        self._last_fit = 0.0
+        self._previous: dict[str, EffectUpdate] = {}
+        metrics.MODEL_VERSION.set(self._version)
+
+    async def step(self) -> bool:
+        """Refit if new data arrived and the refit interval passed; returns whether it published."""
+        mark = await asyncio.to_thread(data_watermark, self._client)
+        due = time.monotonic() - self._last_fit >= self._settings.min_refit_interval_s
+        if mark == self._seen or not due:
+            return False
+        panel = await asyncio.to_thread(daily_panel, self._client)
+        if len(panel) < self._settings.min_days:
+            self._log.info("waiting for data", days=len(panel), min_days=self._settings.min_days)
+            self._seen = mark
+            return False
+        self._last_fit = time.monotonic()  # a failing fit waits for the refit interval too
+        await self._publish_version(panel, mark)
+        return True
+
+    async def _publish_version(self, panel: Any, mark: DataWatermark) -> None:
+        run = ModelRun(
+            self._version + 1, self._settings.method, self._settings.confidence_level, self._settings.seed
+        )
+        started = time.perf_counter()
+        updates = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
+        fit_seconds = time.perf_counter() - started
+        await publish(self._producer, EFFECTS, updates)
+        await asyncio.to_thread(insert_events, self._client, updates)
+        self._version, self._seen = run.model_version, mark
+        self._previous = {update.channel: update for update in updates}
+        metrics.RETRAINS.labels("published", "new_data").inc()
+        metrics.FIT_SECONDS.observe(fit_seconds)
+        metrics.MODEL_VERSION.set(self._version)
+        metrics.LAST_FIT.set(time.time())
+        self._log.info(
+            "published",
+            model_version=self._version,
+            days=len(panel),
+            channels=len(updates),
+            fit_s=round(fit_seconds, 2),
+        )
+
+
+async def run(settings: CausalEngineSettings, log: Any, stop: asyncio.Event) -> None:
+    """Serve health and metrics, then refit on new data until ``stop`` is set."""
+    await wait_for_broker(settings.kafka)
+    await ensure_topics(settings.kafka, ALL_TOPICS)
+    admin = await asyncio.to_thread(connect, settings.warehouse, use_database=False)
+    await asyncio.to_thread(apply_migrations, admin, settings.warehouse.database)
+    client = await asyncio.to_thread(connect, settings.warehouse)
+    producer = make_producer(settings.kafka, client_suffix="causal-engine")
+    await producer.start()
+    health = await start_health_server(settings.observability, lambda: None)
+    engine = CausalEngine(settings, client, producer, log)
+    log.info("ready", model_version=latest_model_version(client), method=settings.method)
+    try:
+        while not stop.is_set():
+            try:
+                await engine.step()
+            except Exception as error:  # a failed retrain is reported and retried, never fatal
+                metrics.RETRAINS.labels("failed", "new_data").inc()
+                log.error("retrain failed", error=repr(error))
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.check_interval_s)
+    finally:
+        await health.cleanup()
+        await producer.stop()
+        log.info("stopped")

@@ -1,0 +1,31 @@
+"""Settings of the causal-engine service (``LIFTOS_`` environment variables)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from liftos.settings import ServiceSettings
+
+__all__ = ["CausalEngineSettings"]
+
+
+class CausalEngineSettings(ServiceSettings):
+    """Causal-engine settings.
+
+    Attributes:
+        check_interval_s: Seconds between two looks at the warehouse for new data.
+        min_refit_interval_s: Least seconds between two retrains, however often data arrives.
+        min_days: Fewest days of outcome data before the first fit.
+        method: Estimator (``mmm``, ``dml`` or ``causal_forest``).
+        confidence_level: Nominal coverage of the published intervals.
+        seed: Seed of the estimator, for reproducible versions.
+    """
+
+    check_interval_s: float = Field(default=5.0, gt=0)
+    min_refit_interval_s: float = Field(default=60.0, ge=0)
+    min_days: int = Field(default=56, ge=14)
+    method: Literal["mmm", "dml", "causal_forest"] = "mmm"
+    confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
+    seed: int = 0

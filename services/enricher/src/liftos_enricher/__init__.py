@@ -1,0 +1,1 @@
+"""LiftOS enricher service: runtime shell around the liftos library."""

@@ -1,0 +1,27 @@
+"""Entry point: ``liftos enricher`` (or ``python -m liftos_enricher``)."""
+
+from __future__ import annotations
+
+from liftos.observability import configure_logging
+from liftos.streaming.faust_app import run_worker
+from liftos.warehouse.client import connect
+from liftos.warehouse.migrations import apply_migrations
+from liftos_enricher.app import STAGE, build_app
+from liftos_enricher.settings import EnricherSettings
+
+__all__ = ["run_from_env"]
+
+
+def run_from_env() -> None:
+    """Read settings once, migrate the warehouse schema, and run the worker until SIGTERM."""
+    settings = EnricherSettings()
+    log = configure_logging(settings.observability, STAGE)
+    applied = apply_migrations(connect(settings.warehouse, use_database=False), settings.warehouse.database)
+    log.info(
+        "starting",
+        kafka=settings.kafka.bootstrap_servers,
+        migrations=len(applied),
+        country=settings.country,
+        port=settings.observability.port,
+    )
+    run_worker(build_app(settings, log), settings.observability.log_level)

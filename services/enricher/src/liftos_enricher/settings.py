@@ -1,0 +1,27 @@
+"""Settings of the enricher service (``LIFTOS_`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from liftos.settings import ServiceSettings
+
+__all__ = ["EnricherSettings"]
+
+
+class EnricherSettings(ServiceSettings):
+    """Enricher settings.
+
+    Attributes:
+        app_id: Faust app id; also the consumer group of its input topics.
+        batch_size: Most rows written to the warehouse as one insert.
+        batch_window_s: Longest wait (seconds) before a partial batch is written anyway.
+        country: ISO 3166-1 alpha-2 country whose calendar is joined onto rows.
+        subdivision: Optional state/region code for regional holidays (e.g. ``BY``).
+    """
+
+    app_id: str = "liftos-enricher"
+    batch_size: int = Field(default=5_000, ge=1)
+    batch_window_s: float = Field(default=0.5, gt=0)
+    country: str = Field(default="US", min_length=2, max_length=2)
+    subdivision: str | None = None

@@ -1,0 +1,1 @@
+"""LiftOS ingestor service: runtime shell around the liftos library."""

@@ -1,0 +1,1 @@
+"""LiftOS normalizer service: runtime shell around the liftos library."""

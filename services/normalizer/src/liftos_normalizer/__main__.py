@@ -1,0 +1,3 @@
+from liftos_normalizer.main import run_from_env
+
+run_from_env()

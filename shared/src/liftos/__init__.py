@@ -1,0 +1,1 @@
+"""LiftOS Causal: streaming ingestion and incremental-effect estimation for marketing channels."""

@@ -1,0 +1,3 @@
+from liftos.cli import main
+
+main()

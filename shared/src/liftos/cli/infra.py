@@ -1,0 +1,85 @@
+"""``liftos broker``, ``liftos warehouse`` and ``liftos up``: the local infrastructure commands."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+Port = Annotated[int, typer.Option("--port", min=1, max=65_535, help="Loopback TCP port.")]
+Host = Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")]
+
+
+def broker(port: Port = 9092, host: Host = "127.0.0.1") -> None:
+    """Run the local Kafka-protocol broker (Tansu, in-memory storage) until SIGTERM. Dev and tests only."""
+    from liftos.streaming.broker import exec_broker
+
+    exec_broker(host, port)
+
+
+def warehouse(
+    path: Annotated[Path, typer.Option("--path", help="Directory of the chdb store.")] = Path(
+        ".liftos/warehouse"
+    ),
+    port: Port = 8123,
+    host: Host = "127.0.0.1",
+) -> None:
+    """Serve one chdb store over ClickHouse's HTTP interface until SIGTERM. Dev and tests only."""
+    from liftos.warehouse.embedded_server import serve
+
+    serve(path, host=host, port=port)
+
+
+def up(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Where the warehouse and cursors live.")
+    ] = Path(".liftos"),
+    kafka_port: Annotated[int, typer.Option(help="Broker port (0 = any free port).")] = 9092,
+    warehouse_port: Annotated[int, typer.Option(help="Warehouse port (0 = any free port).")] = 8123,
+    service_base_port: Annotated[
+        int,
+        typer.Option(help="First of four consecutive service ports (/metrics, /healthz); 0 = free ports."),
+    ] = 8081,
+) -> None:
+    """Start broker, warehouse and the four services; stop them all on Ctrl-C or SIGTERM."""
+    from rich.console import Console
+
+    from liftos.stack import SERVICES, EmbeddedStack, StackPorts
+
+    console = Console(stderr=True)
+    services = {name: service_base_port + i if service_base_port else 0 for i, name in enumerate(SERVICES)}
+    stack = EmbeddedStack(data_dir, StackPorts(kafka=kafka_port, warehouse=warehouse_port, services=services))
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with console.status("starting the embedded stack"):
+            seconds = stack.start(on_healthy=lambda name, t: console.log(f"{name} healthy after {t:.1f} s"))
+        console.log(
+            f"[bold green]all healthy in {seconds:.1f} s[/] — Kafka 127.0.0.1:{stack.ports.kafka}, "
+            f"ClickHouse HTTP 127.0.0.1:{stack.ports.warehouse}; Ctrl-C stops everything"
+        )
+        while not stack.failed():
+            time.sleep(0.5)
+        console.log(f"[bold red]exited unexpectedly: {', '.join(stack.failed())}[/]")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        console.log("stopping")
+    finally:
+        stack.stop()
+        console.log("stopped")
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into the same orderly shutdown as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def register(app: typer.Typer) -> None:
+    """Add the infrastructure commands to the ``liftos`` app."""
+    app.command()(broker)
+    app.command()(warehouse)
+    app.command()(up)

@@ -1,0 +1,271 @@
+"""The event models: the one schema of LiftOS.
+
+Every stage exchanges these pydantic models. Kafka topic specs (:mod:`liftos.topics`) and the
+ClickHouse DDL (:mod:`liftos.warehouse.ddl`) are derived from them, never written a second time.
+
+Rows that land in the warehouse carry a natural key (``NATURAL_KEY``) and a ``version`` (milliseconds
+since the Unix epoch at which the data was fetched from its source). Tables are
+``ReplacingMergeTree(version)`` ordered by the natural key, so re-reading the same day from an API
+(lookback windows, restatements, redelivered messages) rewrites the row instead of adding one.
+
+Money is in the reporting currency unless a field says otherwise; dates are the account's local dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ClickHouseType",
+    "EffectUpdate",
+    "EnrichedRow",
+    "Event",
+    "NormalizedRow",
+    "RawEvent",
+    "RequestSlice",
+    "StoreOutcomeRow",
+    "TableSpec",
+    "idempotency_key",
+    "version_of",
+]
+
+#: Version of the event schemas; bumped (with a new topic suffix) on incompatible change.
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class ClickHouseType:
+    """Annotation metadata that overrides the ClickHouse column type derived for a field."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"ClickHouseType({self.type_name!r})"
+
+
+LowCard = Annotated[str, ClickHouseType("LowCardinality(String)")]
+Small = Annotated[int, ClickHouseType("UInt8")]
+
+
+class TableSpec(BaseModel):
+    """Where and how a model's rows are stored in the warehouse.
+
+    Attributes:
+        name: Table name.
+        partition_by: ClickHouse ``PARTITION BY`` expression, or ``None``.
+        version_column: Column whose highest value wins among rows with the same natural key.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    partition_by: str | None = None
+    version_column: str = "version"
+
+
+class Event(BaseModel):
+    """Base of all event models: immutable, strict about unknown fields.
+
+    Class attributes:
+        NATURAL_KEY: Fields identifying one logical record; the Kafka key and the table's sort key.
+        TABLE: Warehouse table of this model, or ``None`` if it only lives on a topic.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ()
+    TABLE: ClassVar[TableSpec | None] = None
+
+    def natural_key(self) -> str:
+        """The natural key as one string (``|``-joined), used as the Kafka message key."""
+        return "|".join(str(getattr(self, name)) for name in self.NATURAL_KEY)
+
+
+def version_of(moment: datetime) -> int:
+    """Row version for data fetched at ``moment``: milliseconds since the Unix epoch (UTC)."""
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+def idempotency_key(*parts: object) -> str:
+    """A stable 32-hex-digit key for one logical record, from its identifying parts."""
+    joined = "\x1f".join(str(part) for part in parts)
+    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+
+
+class RequestSlice(BaseModel):
+    """The API request a raw record came from: its date range (inclusive) and extra parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: date
+    end: date
+    params: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"slice end {self.end} is before its start {self.start}")
+        return self
+
+
+class RawEvent(Event):
+    """One record exactly as a source API returned it, wrapped in an envelope.
+
+    Attributes:
+        source: Connector name that produced the record (lower-case slug).
+        account_id: Account, customer or site the record belongs to.
+        stream: The connector's stream (endpoint) name.
+        request_slice: The request the record came from.
+        fetched_at: When the record was fetched (UTC-aware).
+        schema_version: Envelope schema version.
+        payload: The record, untouched (numbers may be strings, as the APIs send them).
+        idempotency_key: Same value for every re-read of the same logical record.
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("idempotency_key",)
+
+    source: Slug
+    account_id: NonEmpty
+    stream: Slug
+    request_slice: RequestSlice
+    fetched_at: AwareDatetime
+    schema_version: int = SCHEMA_VERSION
+    payload: dict[str, Any]
+    idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+    @property
+    def version(self) -> int:
+        """Row version derived from :attr:`fetched_at` (ms since epoch)."""
+        return version_of(self.fetched_at)
+
+
+class NormalizedRow(Event):
+    """One day of one marketing entity (ad, ad group or email campaign/flow), in one schema.
+
+    Amounts are in ``currency`` (the reporting currency). ``breakdown`` is a canonical
+    ``name=value|name=value`` string of the breakdown dimensions, empty when the row is not broken down.
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = (
+        "date",
+        "source",
+        "account_id",
+        "campaign_id",
+        "ad_group_id",
+        "ad_id",
+        "breakdown",
+    )
+
+    date: date
+    channel: LowCard
+    platform: LowCard
+    source: LowCard
+    account_id: str
+    account: str = ""
+    campaign_id: str
+    campaign: str = ""
+    ad_group_id: str = ""
+    ad_group: str = ""
+    ad_id: str = ""
+    ad: str = ""
+    breakdown: str = ""
+    currency: LowCard
+    source_currency: LowCard
+    fx_rate: float = Field(gt=0, description="source_currency units -> currency units")
+    spend: float = Field(ge=0)
+    impressions: int = Field(ge=0)
+    clicks: int = Field(ge=0)
+    conversions: float = Field(ge=0)
+    revenue: float = Field(ge=0, description="platform-reported conversion value")
+    extras: dict[str, float] = Field(default_factory=dict)
+    event_id: str
+    version: int = Field(ge=0, description="ms since epoch when the source data was fetched")
+
+
+class StoreOutcomeRow(Event):
+    """The business's own daily outcome (orders and revenue), the target of the causal model."""
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("date", "source", "account_id")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(name="store_outcomes", partition_by="toYear(date)")
+
+    date: date
+    source: LowCard
+    account_id: str
+    orders: int = Field(ge=0)
+    revenue: float = Field(ge=0)
+    currency: LowCard
+    event_id: str
+    version: int = Field(ge=0)
+
+
+class EnrichedRow(NormalizedRow):
+    """A normalized row joined with the calendar features of its date (day-of-week is 0 = Monday)."""
+
+    TABLE: ClassVar[TableSpec | None] = TableSpec(name="marketing_daily", partition_by="toYYYYMM(date)")
+
+    country: LowCard
+    day_of_week: Small = Field(ge=0, le=6)
+    week_of_year: Small = Field(ge=1, le=53)
+    month: Small = Field(ge=1, le=12)
+    quarter: Small = Field(ge=1, le=4)
+    year: Annotated[int, ClickHouseType("UInt16")]
+    is_weekend: bool
+    is_holiday: bool
+    holiday_name: str = ""
+    is_month_end: bool
+    is_quarter_end: bool
+
+
+class EffectUpdate(Event):
+    """One model version's estimate of one channel's incremental effect on the outcome.
+
+    Attributes:
+        model_version: Monotonic version of the fitted model (one per retrain).
+        trained_at: When the model finished fitting (UTC).
+        window_start: First date of the data window the effect refers to.
+        window_end: Last date (inclusive).
+        channel: Marketing channel the effect belongs to.
+        outcome: Outcome variable (``revenue``).
+        spend: Channel spend over the window (reporting currency).
+        revenue_lift: Incremental outcome caused by the channel over the window.
+        ci_lower: Lower bound of the interval on ``revenue_lift``.
+        ci_upper: Upper bound of the interval on ``revenue_lift``.
+        confidence_level: Nominal coverage of the interval (e.g. 0.95).
+        p_value: Two-sided p-value of "no effect".
+        incremental_roas: ``revenue_lift / spend``.
+        marginal_roas: Outcome gained per extra unit of spend at the current level.
+        method: Estimator that produced the update.
+        refresh_stability: Relative change of ``incremental_roas`` against the previous version
+            (``None`` for the first version).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="effect_updates", partition_by="toYYYYMM(window_end)", version_column="trained_at"
+    )
+
+    model_version: int = Field(ge=1)
+    trained_at: AwareDatetime
+    window_start: date
+    window_end: date
+    channel: LowCard
+    outcome: LowCard = "revenue"
+    spend: float = Field(ge=0)
+    revenue_lift: float
+    ci_lower: float
+    ci_upper: float
+    confidence_level: float = Field(gt=0, lt=1)
+    p_value: float = Field(ge=0, le=1)
+    incremental_roas: float
+    marginal_roas: float
+    method: LowCard
+    refresh_stability: float | None = None
+    schema_version: int = SCHEMA_VERSION

@@ -1,0 +1,94 @@
+"""Structured logs and the ``/metrics`` + ``/healthz`` endpoint every service serves.
+
+Logs are JSON lines on stdout (one object per event, ``event`` holds the message) unless the console
+format is asked for. Metrics use ``prometheus_client``'s default registry, named
+``liftos_<service>_<what>_<unit>`` (see ``deploy/prometheus``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from liftos.settings import ObservabilitySettings
+
+__all__ = ["HealthCheck", "configure_logging", "health_app", "start_health_server"]
+
+#: Returns ``None`` when healthy, or a short reason why not.
+HealthCheck = Callable[[], str | None]
+
+
+def configure_logging(settings: ObservabilitySettings, service: str) -> structlog.stdlib.BoundLogger:
+    """Route structlog and the standard library's logging to stdout in the configured format.
+
+    Returns:
+        A logger bound to ``service``.
+    """
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if settings.log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    for noisy in ("aiokafka", "faust", "mode", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(service).bind(service=service)
+    return logger
+
+
+def health_app(check: HealthCheck) -> web.Application:
+    """An aiohttp app serving ``/healthz`` (200 ``ok`` or 503 with the reason) and ``/metrics``."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        problem = check()
+        if problem is None:
+            return web.Response(text="ok\n")
+        return web.Response(status=503, text=f"{problem}\n")
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def start_health_server(settings: ObservabilitySettings, check: HealthCheck) -> web.AppRunner:
+    """Serve :func:`health_app` on ``settings.host:settings.port``; ``await runner.cleanup()`` stops it."""
+    runner = web.AppRunner(health_app(check), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    return runner

@@ -1,0 +1,49 @@
+"""The enricher stage: normalized rows → enriched rows (calendar joined) and store outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from liftos.dimensions.calendar import calendar_features
+from liftos.errors import DataError
+from liftos.events import EnrichedRow, NormalizedRow, StoreOutcomeRow
+from liftos.pipeline.messages import DeadLetter, Inbound
+from liftos.streaming.codec import decode
+
+__all__ = ["EnrichedBatch", "enrich_messages", "enrich_row"]
+
+
+@dataclass
+class EnrichedBatch:
+    """What one batch of normalized-topic and outcome-topic messages became."""
+
+    rows: list[EnrichedRow] = field(default_factory=list)
+    outcomes: list[StoreOutcomeRow] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def enrich_row(row: NormalizedRow, country: str, subdivision: str | None = None) -> EnrichedRow:
+    """``row`` with the calendar features of its date in ``country``/``subdivision``."""
+    return EnrichedRow(**dict(row), **calendar_features(row.date, country, subdivision))
+
+
+def enrich_messages(
+    rows: Sequence[Inbound],
+    outcomes: Sequence[Inbound],
+    country: str,
+    subdivision: str | None = None,
+) -> EnrichedBatch:
+    """Decode and enrich a batch; undecodable messages become dead letters."""
+    batch = EnrichedBatch()
+    for message in rows:
+        try:
+            batch.rows.append(enrich_row(decode(NormalizedRow, message.value), country, subdivision))
+        except DataError as error:
+            batch.dead_letters.append(message.refuse(str(error)))
+    for message in outcomes:
+        try:
+            batch.outcomes.append(decode(StoreOutcomeRow, message.value))
+        except DataError as error:
+            batch.dead_letters.append(message.refuse(str(error)))
+    return batch

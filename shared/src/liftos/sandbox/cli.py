@@ -1,0 +1,106 @@
+"""``liftos sandbox``: print the simulated world's ground truth and the credentials its emulators accept."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from liftos.sandbox.credentials import credentials_for_seed
+from liftos.sandbox.world import WorldSpec, simulate_world
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="The sandbox: a simulated business with known causal effects, and emulators of its ad platforms.",
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+class ScenarioChoice(StrEnum):
+    """Scenarios selectable on the command line."""
+
+    easy = "easy"
+    default = "default"
+    hard = "hard"
+    drift = "drift"
+
+
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated world.")]
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from error
+
+
+@app.command("truth")
+def truth(
+    seed: SeedOption,
+    scenario: Annotated[ScenarioChoice, typer.Option(help="World scenario.")] = ScenarioChoice.default,
+    start: Annotated[str | None, typer.Option(help="First day of the window (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of the window, inclusive (YYYY-MM-DD).")] = None,
+    entities: Annotated[int, typer.Option(min=6, help="Leaf entities per channel.")] = 60,
+) -> None:
+    """Print the ground truth (spend, revenue lift, iROAS, mROAS, platform ROAS per channel) as JSON."""
+    spec = WorldSpec(seed=seed, scenario=scenario.value, entities_per_channel=entities)
+    window = _parse_day(start, "--start"), _parse_day(end, "--end")
+    try:
+        result = simulate_world(spec).truth(*window)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    _print_json(result)
+
+
+@app.command("credentials")
+def credentials(seed: SeedOption) -> None:
+    """Print the credentials the emulators of the world of SEED accept, as JSON."""
+    _print_json(credentials_for_seed(seed))
+
+
+@app.callback(invoke_without_command=True)
+def serve_emulators(
+    ctx: typer.Context,
+    port: Annotated[int | None, typer.Option(help="Serve the three emulators on PORT.")] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated world.")] = 0,
+    scenario: Annotated[ScenarioChoice, typer.Option(help="World scenario.")] = ScenarioChoice.default,
+    fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of requests that fail.")] = 0.0,
+    latency_ms: Annotated[float, typer.Option(min=0.0, help="Added latency per request (ms).")] = 0.0,
+    start: Annotated[str | None, typer.Option(help="First simulated day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last simulated day, the emulators' today.")] = None,
+    entities: Annotated[int | None, typer.Option(min=6, help="Leaf entities per channel.")] = None,
+) -> None:
+    """Without a sub-command: serve the emulators in the foreground until SIGTERM (needs --port)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if port is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(code=2)
+    from liftos.sandbox.emulators.server import serve
+
+    serve(
+        port,
+        host,
+        seed,
+        scenario.value,
+        fault_rate,
+        latency_ms,
+        _parse_day(start, "--start"),
+        _parse_day(end, "--end"),
+        entities,
+    )

@@ -1,0 +1,50 @@
+"""Scenario definitions: how strongly each channel's spend follows expected demand and unobserved shocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+__all__ = ["CHANNELS", "SCENARIOS", "Channel", "Scenario", "ScenarioParams", "scenario_params"]
+
+Scenario = Literal["easy", "default", "hard", "drift"]
+Channel = Literal["meta", "google_ads", "klaviyo"]
+
+CHANNELS: Final[tuple[Channel, ...]] = ("meta", "google_ads", "klaviyo")
+SCENARIOS: Final[tuple[Scenario, ...]] = get_args(Scenario)
+
+# Elasticity of log spend to log expected demand (google follows demand most strongly: demand capture).
+_DEMAND_ELASTICITY: Final[dict[Channel, float]] = {"meta": 0.8, "google_ads": 1.4, "klaviyo": 0.6}
+# Elasticity of log spend to the unobserved log demand shock (hard scenario only).
+_SHOCK_REACTION: Final[dict[Channel, float]] = {"meta": 1.5, "google_ads": 3.0, "klaviyo": 1.0}
+_ZERO: Final[dict[Channel, float]] = dict.fromkeys(CHANNELS, 0.0)
+
+
+@dataclass(frozen=True)
+class ScenarioParams:
+    """Spend-setting rules of one scenario.
+
+    ``demand_elasticity[c]``: d log spend / d log expected demand (0 = no confounding).
+    ``shock_reaction[c]``: d log spend / d unobserved log shock (non-zero only in ``hard``).
+    ``drift_channel`` / ``drift_factor``: the channel whose effect is multiplied by ``drift_factor``
+    from the middle of the simulated range on (``drift`` only).
+    """
+
+    name: Scenario
+    demand_elasticity: dict[Channel, float]
+    shock_reaction: dict[Channel, float]
+    drift_channel: Channel | None = None
+    drift_factor: float = 1.0
+
+
+def scenario_params(name: Scenario) -> ScenarioParams:
+    """The spend rules of scenario ``name``; raises ``ValueError`` for an unknown name."""
+    if name == "easy":
+        return ScenarioParams(name, dict(_ZERO), dict(_ZERO))
+    if name == "default":
+        return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_ZERO))
+    if name == "hard":
+        return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_SHOCK_REACTION))
+    if name == "drift":
+        return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_ZERO), "meta", 0.5)
+    raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")

@@ -1,0 +1,87 @@
+"""Ground truth by counterfactual: re-simulate the outcome with a channel's spend changed inside a
+window (same noise) and compare. Money in the reporting currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from liftos.sandbox.media import MAX_LAG, ChannelResponse
+from liftos.sandbox.scenarios import CHANNELS, Channel
+
+__all__ = ["ChannelSeries", "TruthModel", "truth_dict"]
+
+FloatArray = NDArray[np.float64]
+_MARGINAL_STEP = 0.01  # +1 % spend for the marginal ROAS
+
+
+@dataclass(frozen=True)
+class ChannelSeries:
+    """One channel's daily series for the truth.
+
+    ``spend``: ``(T + MAX_LAG,)`` realised spend in reporting currency, zero-padded after the range.
+    ``platform_revenue``: ``(T,)`` final platform-reported value in reporting currency.
+    """
+
+    spend: FloatArray
+    platform_revenue: FloatArray
+    response: ChannelResponse
+
+
+@dataclass(frozen=True)
+class TruthModel:
+    """Everything the counterfactual needs: days ``(T,)``, the outcome noise factor ``exp(noise)``
+    ``(T + MAX_LAG,)`` and each channel's series."""
+
+    days: pd.DatetimeIndex
+    noise_factor: FloatArray
+    channels: dict[Channel, ChannelSeries]
+
+
+def _revenue_change(series: ChannelSeries, noise: FloatArray, first: int, last: int, scale: float) -> float:
+    """Revenue with window spend x ``scale`` minus actual revenue, over the window and its carryover tail."""
+    changed = series.spend.copy()
+    changed[first : last + 1] *= scale
+    tail = slice(first, last + MAX_LAG)
+    delta = series.response.contribution(changed)[tail] - series.response.contribution(series.spend)[tail]
+    return float((delta * noise[tail]).sum())
+
+
+def _channel(series: ChannelSeries, noise: FloatArray, first: int, last: int) -> dict[str, float]:
+    spend = float(series.spend[first : last + 1].sum())
+    lift = -_revenue_change(series, noise, first, last, 0.0)
+    marginal = _revenue_change(series, noise, first, last, 1.0 + _MARGINAL_STEP)
+    platform = float(series.platform_revenue[first : last + 1].sum())
+    return {
+        "spend": round(spend, 2),
+        "revenue_lift": round(lift, 2),
+        "iroas": round(lift / spend, 4) if spend > 0 else 0.0,
+        "mroas": round(marginal / (_MARGINAL_STEP * spend), 4) if spend > 0 else 0.0,
+        "platform_revenue": round(platform, 2),
+        "platform_roas": round(platform / spend, 4) if spend > 0 else 0.0,
+    }
+
+
+def truth_dict(
+    model: TruthModel, accounts: pd.DataFrame, outcome: pd.DataFrame, first: int, last: int
+) -> dict[str, Any]:
+    """The ``liftos sandbox truth`` object for day indices ``first..last`` (inclusive).
+
+    ``revenue_lift``: revenue lost if the channel's spend were zero on the window's days, counted over
+    the window plus the carryover tail (up to ``MAX_LAG - 1`` days after it); ``mroas``: extra revenue
+    per extra unit of spend for +1 % spend on the window's days.
+    """
+    window = outcome.iloc[first : last + 1]
+    ids = {c: accounts.loc[accounts["channel"] == c, "account_id"].tolist() for c in CHANNELS}
+    return {
+        "channels": {c: _channel(model.channels[c], model.noise_factor, first, last) for c in CHANNELS},
+        "accounts": ids,
+        "outcome": {
+            "revenue": round(float(window["revenue"].sum()), 2),
+            "orders": int(window["orders"].sum()),
+        },
+    }

@@ -1,0 +1,126 @@
+"""Settings sections shared by every service, and the base class each service's settings extend.
+
+Every service reads its settings exactly once, at its entry point, from ``LIFTOS_``-prefixed
+environment variables with ``__`` between nested sections, e.g.::
+
+    LIFTOS_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092
+    LIFTOS_WAREHOUSE__PASSWORD=...
+    LIFTOS_OBSERVABILITY__PORT=8081
+
+Settings objects are frozen; library code receives the section it needs as an argument and never
+reads the environment itself. Secrets are :class:`pydantic.SecretStr`, so they print as ``**********``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "PLACEHOLDER_SECRETS",
+    "KafkaSettings",
+    "ObservabilitySettings",
+    "ServiceSettings",
+    "WarehouseSettings",
+]
+
+#: Values that mark a secret as "not set yet"; refused outside the embedded mode.
+PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Section):
+    """How to reach the Kafka cluster (Apache Kafka in production, Tansu locally).
+
+    The group timeouts are in milliseconds. The defaults are short on purpose: the local broker and
+    the tests join consumer groups in about a second with them (see docs on Tansu), and they are
+    still safe for a production cluster on a reliable network.
+    """
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    client_id: str = "liftos"
+    replication_factor: int = Field(default=1, ge=1)
+    session_timeout_ms: int = Field(default=6_000, ge=1_000)
+    heartbeat_interval_ms: int = Field(default=1_000, ge=100)
+    rebalance_timeout_ms: int = Field(default=6_000, ge=1_000)
+    request_timeout_ms: int = Field(default=30_000, ge=1_000)
+
+
+class WarehouseSettings(_Section):
+    """How to reach ClickHouse over HTTP (a server in production, ``liftos warehouse`` locally)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8123, ge=1, le=65_535)
+    username: str = "default"
+    password: SecretStr = SecretStr("")
+    database: str = "liftos"
+    secure: bool = False
+    compress: bool = True
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    send_receive_timeout_s: float = Field(default=300.0, gt=0)
+
+
+class ObservabilitySettings(_Section):
+    """Where a service serves ``/metrics`` and ``/healthz``, and how it logs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65_535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's settings: the mode plus the shared infrastructure sections.
+
+    Attributes:
+        mode: ``embedded`` for the local stack (Tansu + chdb), ``production`` otherwise. Placeholder
+            secrets are refused in production.
+        data_dir: Directory for the service's local state (sync cursors, stream-processor scratch).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="LIFTOS_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="ignore",
+        env_ignore_empty=True,
+    )
+
+    mode: Literal["embedded", "production"] = "embedded"
+    data_dir: Path = Path(".liftos/state")
+    kafka: KafkaSettings = KafkaSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.mode == "embedded":
+            return self
+        for name, secret in _secrets(self):
+            if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name} is a placeholder; set a real secret in production mode")
+        return self
+
+
+def _secrets(model: BaseModel, prefix: str = "") -> list[tuple[str, SecretStr]]:
+    """Every ``SecretStr`` inside ``model``, with its dotted path, for validation."""
+    found: list[tuple[str, SecretStr]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, SecretStr):
+            found.append((path, value))
+        elif isinstance(value, BaseModel):
+            found.extend(_secrets(value, f"{path}."))
+    return found

@@ -1,0 +1,249 @@
+"""The embedded stack: broker, warehouse and the four services as separate local processes.
+
+``liftos up`` starts Tansu (Kafka protocol), the chdb-backed warehouse server and the ingestor,
+normalizer, enricher and causal engine, each in its own process group; waits until every one reports
+healthy; prefixes their output with their name; and on Ctrl-C or SIGTERM stops them in reverse order
+(SIGTERM, then SIGKILL after a grace period), leaving no stray process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+from liftos.errors import TransientError
+from liftos.streaming.broker import broker_argv, free_port, wait_for_port
+
+__all__ = ["SERVICES", "EmbeddedStack", "StackPorts", "StackProcess"]
+
+#: The four services, in start order (consumers of a topic start after its producers' topics exist).
+SERVICES: tuple[str, ...] = ("ingestor", "normalizer", "enricher", "causal-engine")
+_TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SERVICE_MODULES = {
+    "ingestor": "liftos_ingestor",
+    "normalizer": "liftos_normalizer",
+    "enricher": "liftos_enricher",
+    "causal-engine": "liftos_causal_engine",
+}
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """Loopback ports of the stack; 0 picks a free port."""
+
+    kafka: int = 9092
+    warehouse: int = 8123
+    services: Mapping[str, int] = field(
+        default_factory=lambda: {
+            "ingestor": 8081,
+            "normalizer": 8082,
+            "enricher": 8083,
+            "causal-engine": 8084,
+        }
+    )
+
+    def resolved(self) -> StackPorts:
+        """These ports with every 0 replaced by a free port."""
+        return StackPorts(
+            kafka=self.kafka or free_port(),
+            warehouse=self.warehouse or free_port(),
+            services={name: port or free_port() for name, port in self.services.items()},
+        )
+
+
+@dataclass
+class StackProcess:
+    """One child process of the stack and how to tell it is healthy."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    health_url: str | None
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def healthy(self) -> bool:
+        """Whether the process answers its health check right now."""
+        if self.health_url is None:
+            try:
+                wait_for_port("127.0.0.1", self.port, 0.2)
+                return True
+            except TransientError:
+                return False
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=1) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+class EmbeddedStack:
+    """Starts and stops the embedded stack; use as a context manager or call start/stop."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        ports: StackPorts | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        output: IO[str] | None = None,
+        services: tuple[str, ...] = SERVICES,
+    ) -> None:
+        self.data_dir = data_dir
+        self.ports = (ports or StackPorts()).resolved()
+        self._extra_env = dict(extra_env or {})
+        self._output = output if output is not None else sys.stdout
+        self._lock = threading.Lock()
+        self.processes = [self._broker(), self._warehouse(), *(self._service(name) for name in services)]
+
+    @property
+    def service_env(self) -> dict[str, str]:
+        """Environment that points a LiftOS process at this stack's broker and warehouse."""
+        return {
+            "LIFTOS_MODE": "embedded",
+            "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{self.ports.kafka}",
+            "LIFTOS_WAREHOUSE__HOST": "127.0.0.1",
+            "LIFTOS_WAREHOUSE__PORT": str(self.ports.warehouse),
+        }
+
+    def _broker(self) -> StackProcess:
+        return StackProcess("broker", broker_argv("127.0.0.1", self.ports.kafka), {}, None, self.ports.kafka)
+
+    def _warehouse(self) -> StackProcess:
+        argv = [
+            sys.executable,
+            "-m",
+            "liftos.warehouse.embedded_server",
+            "--path",
+            str(self.data_dir / "warehouse"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.warehouse),
+        ]
+        url = f"http://127.0.0.1:{self.ports.warehouse}/ping"
+        return StackProcess("warehouse", argv, {}, url, self.ports.warehouse)
+
+    def _service(self, name: str) -> StackProcess:
+        port = self.ports.services[name]
+        env = (
+            self.service_env
+            | {
+                "LIFTOS_OBSERVABILITY__PORT": str(port),
+                "LIFTOS_DATA_DIR": str(self.data_dir / name),
+            }
+            | self._extra_env
+        )
+        argv = [sys.executable, "-m", _SERVICE_MODULES[name]]
+        return StackProcess(name, argv, env, f"http://127.0.0.1:{port}/healthz", port)
+
+    def start(self, timeout_s: float = 60.0, on_healthy: Callable[[str, float], None] | None = None) -> float:
+        """Start every process and wait until all are healthy.
+
+        Returns:
+            Seconds from the first start to the last process healthy.
+
+        Raises:
+            TransientError: a process exited or was not healthy within ``timeout_s``.
+        """
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        for child in self.processes:
+            self._spawn(child)
+            if child.name in ("broker", "warehouse"):  # services need both before they can start
+                self._wait_healthy([child], started + timeout_s, started, on_healthy)
+        self._wait_healthy(self.processes[2:], started + timeout_s, started, on_healthy)
+        return time.monotonic() - started
+
+    def _spawn(self, child: StackProcess) -> None:
+        child.process = subprocess.Popen(
+            child.argv,
+            env=os.environ | child.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._relay, args=(child,), daemon=True).start()
+
+    def _relay(self, child: StackProcess) -> None:
+        """Copy a child's output line by line, prefixed with its name."""
+        assert child.process is not None and child.process.stdout is not None
+        width = max(len(name) for name in (*SERVICES, "warehouse"))
+        for raw in child.process.stdout:
+            line = _TERMINAL_CONTROL.sub("", raw.decode("utf-8", "replace")).rstrip()
+            if not line:
+                continue
+            with self._lock:
+                self._output.write(f"{child.name:<{width}} | {line}\n")
+                self._output.flush()
+
+    def _wait_healthy(
+        self,
+        children: list[StackProcess],
+        deadline: float,
+        started: float,
+        on_healthy: Callable[[str, float], None] | None,
+    ) -> None:
+        pending = list(children)
+        while pending:
+            for child in list(pending):
+                assert child.process is not None
+                if child.process.poll() is not None:
+                    raise TransientError(
+                        f"{child.name} exited with code {child.process.returncode} during start-up"
+                    )
+                if child.healthy():
+                    pending.remove(child)
+                    if on_healthy:
+                        on_healthy(child.name, time.monotonic() - started)
+            if pending and time.monotonic() > deadline:
+                raise TransientError(f"not healthy in time: {', '.join(c.name for c in pending)}")
+            time.sleep(0.1)
+
+    def stop(self, grace_s: float = 15.0) -> None:
+        """Stop every process in reverse start order: SIGTERM its group, SIGKILL after ``grace_s``."""
+        for child in reversed(self.processes):
+            process = child.process
+            if process is None or process.poll() is not None:
+                continue
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+            _signal_group(process, signal.SIGKILL)  # anything the child left in its group
+
+    def failed(self) -> list[str]:
+        """Names of processes that have exited."""
+        return [c.name for c in self.processes if c.process is not None and c.process.poll() is not None]
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)

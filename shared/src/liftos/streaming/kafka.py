@@ -1,0 +1,141 @@
+"""aiokafka producer, consumer and admin helpers configured from :class:`KafkaSettings`.
+
+Delivery is at-least-once with idempotent sinks: producers wait for ``acks="all"``, consumers never
+auto-commit, and a stage commits an input offset only after everything it produced from that input
+is acknowledged by the broker (see :func:`publish` and :mod:`liftos.streaming.batches`). Idempotent and
+transactional producers are deliberately not used: the local Tansu broker rejects aiokafka's
+``InitProducerId`` v0 request, and the warehouse collapses redeliveries by natural key anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from liftos.errors import TransientError
+from liftos.events import Event
+from liftos.settings import KafkaSettings
+from liftos.streaming.codec import encode
+from liftos.topics import TopicSpec
+
+__all__ = [
+    "client_options",
+    "ensure_topics",
+    "make_consumer",
+    "make_producer",
+    "publish",
+    "wait_for_broker",
+]
+
+
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Connection and security options shared by producers, consumers and admin clients."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol,
+        "request_timeout_ms": settings.request_timeout_ms,
+    }
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
+        )
+    if settings.security_protocol.startswith("SASL"):
+        options["sasl_mechanism"] = settings.sasl_mechanism or "PLAIN"
+        options["sasl_plain_username"] = settings.sasl_username
+        options["sasl_plain_password"] = (
+            settings.sasl_password.get_secret_value() if settings.sasl_password else None
+        )
+    return options
+
+
+def make_producer(
+    settings: KafkaSettings, *, client_suffix: str = "producer", **overrides: Any
+) -> AIOKafkaProducer:
+    """A producer that waits for all in-sync replicas and batches for throughput (not started)."""
+    options = client_options(settings) | {
+        "client_id": f"{settings.client_id}-{client_suffix}",
+        "acks": "all",
+        "linger_ms": 5,
+        "max_batch_size": 256 * 1024,
+        "max_request_size": 8 * 1024 * 1024,
+    }
+    return AIOKafkaProducer(**(options | overrides))
+
+
+def make_consumer(settings: KafkaSettings, *topics: str, group_id: str, **overrides: Any) -> AIOKafkaConsumer:
+    """A group consumer with manual commits, reading from the earliest offset (not started)."""
+    options = client_options(settings) | {
+        "client_id": f"{settings.client_id}-{group_id}",
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.session_timeout_ms,
+        "heartbeat_interval_ms": settings.heartbeat_interval_ms,
+        "rebalance_timeout_ms": settings.rebalance_timeout_ms,
+        "max_partition_fetch_bytes": 4 * 1024 * 1024,
+    }
+    return AIOKafkaConsumer(*topics, **(options | overrides))
+
+
+async def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> None:
+    """Create each topic and its dead-letter topic if missing (idempotent)."""
+    wanted: dict[str, int] = {}
+    for spec in specs:
+        wanted[spec.name] = spec.partitions
+        wanted[spec.dead_letters] = 1
+    admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.client_id}-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=partitions, replication_factor=settings.replication_factor)
+            for name, partitions in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            # another service may create them between our list and create
+            with suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def publish(producer: AIOKafkaProducer, spec: TopicSpec, values: Sequence[Event]) -> int:
+    """Send ``values`` to ``spec``'s topic, keyed by natural key, and wait until all are acknowledged.
+
+    Returns:
+        The number of messages acknowledged.
+    """
+    futures = [
+        await producer.send(spec.name, value=encode(value), key=spec.key_of(value)) for value in values
+    ]
+    if futures:
+        await asyncio.gather(*futures)
+    return len(futures)
+
+
+async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> None:
+    """Block until the cluster answers a metadata request, or raise :class:`TransientError`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    last_error: Exception | None = None
+    while asyncio.get_running_loop().time() < deadline:
+        admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.client_id}-probe")
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except (KafkaConnectionError, OSError) as error:
+            last_error = error
+            await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
+    raise TransientError(
+        f"Kafka at {settings.bootstrap_servers} did not answer in {timeout_s} s: {last_error}"
+    )

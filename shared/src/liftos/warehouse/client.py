@@ -1,0 +1,83 @@
+"""ClickHouse clients (clickhouse-connect over HTTP) and typed row I/O for the event models.
+
+The same code serves production (a ClickHouse server) and the embedded default (``liftos warehouse``,
+which serves one chdb store over ClickHouse's HTTP interface).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.asyncclient import AsyncClient
+from clickhouse_connect.driver.client import Client
+
+from liftos.events import Event
+from liftos.settings import WarehouseSettings
+
+__all__ = ["connect", "connect_async", "event_columns", "insert_events", "insert_events_async"]
+
+
+def _options(settings: WarehouseSettings, database: str | None) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "username": settings.username,
+        "password": settings.password.get_secret_value(),
+        "database": database or "",
+        "secure": settings.secure,
+        "compress": settings.compress,
+        "connect_timeout": settings.connect_timeout_s,
+        "send_receive_timeout": settings.send_receive_timeout_s,
+        "autogenerate_session_id": False,
+    }
+
+
+def connect(settings: WarehouseSettings, *, use_database: bool = True) -> Client:
+    """A synchronous client; ``use_database=False`` connects before the database exists."""
+    return clickhouse_connect.get_client(**_options(settings, settings.database if use_database else None))
+
+
+async def connect_async(settings: WarehouseSettings) -> AsyncClient:
+    """An asynchronous client bound to the configured database."""
+    return await clickhouse_connect.get_async_client(**_options(settings, settings.database))
+
+
+def event_columns(rows: Sequence[Event]) -> tuple[list[str], list[list[Any]]]:
+    """Column names and column-oriented data for a batch of rows of one model.
+
+    Raises:
+        ValueError: the rows are not all of the same model.
+    """
+    model = type(rows[0])
+    if any(type(row) is not model for row in rows):
+        raise ValueError("a batch must hold rows of one model")
+    names = list(model.model_fields)
+    dumped = [row.model_dump() for row in rows]
+    return names, [[item[name] for item in dumped] for name in names]
+
+
+def _table(rows: Sequence[Event]) -> str:
+    spec = type(rows[0]).TABLE
+    if spec is None:
+        raise ValueError(f"{type(rows[0]).__name__} has no warehouse table")
+    return spec.name
+
+
+def insert_events(client: Client, rows: Sequence[Event]) -> int:
+    """Insert a batch of rows of one model into its table; returns the number of rows written."""
+    if not rows:
+        return 0
+    names, columns = event_columns(rows)
+    client.insert(_table(rows), columns, column_names=names, column_oriented=True)
+    return len(rows)
+
+
+async def insert_events_async(client: AsyncClient, rows: Sequence[Event]) -> int:
+    """Asynchronous :func:`insert_events`."""
+    if not rows:
+        return 0
+    names, columns = event_columns(rows)
+    await client.insert(_table(rows), columns, column_names=names, column_oriented=True)
+    return len(rows)

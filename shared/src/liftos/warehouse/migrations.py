@@ -1,0 +1,61 @@
+"""Schema migrations, applied idempotently at every service start-up.
+
+The wanted schema is derived from the event models (:mod:`liftos.warehouse.ddl`). A missing database
+or table is created; a column the model has and the live table lacks is added in place (new fields
+must therefore have defaults). Nothing is ever dropped or retyped automatically: such a change needs a
+new table version.
+"""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.client import Client
+
+from liftos.events import Event
+from liftos.warehouse.ddl import column_types, create_table_sql, table_models
+
+__all__ = ["apply_migrations", "pending_statements"]
+
+
+def _live_columns(client: Client, database: str, table: str) -> dict[str, str]:
+    result = client.query(
+        "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}"
+        " ORDER BY position",
+        parameters={"db": database, "t": table},
+    )
+    return {str(name): str(type_) for name, type_ in result.result_rows}
+
+
+def _add_columns_sql(model: type[Event], database: str, live: dict[str, str]) -> list[str]:
+    assert model.TABLE is not None
+    wanted = column_types(model)
+    statements: list[str] = []
+    previous: str | None = None
+    for name, type_ in wanted.items():
+        if name not in live:
+            position = f" AFTER `{previous}`" if previous else " FIRST"
+            table = f"`{database}`.`{model.TABLE.name}`"
+            statements.append(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS `{name}` {type_}{position}")
+        previous = name
+    return statements
+
+
+def pending_statements(client: Client, database: str) -> list[str]:
+    """The DDL that would bring the live schema up to the models' (empty when up to date)."""
+    statements: list[str] = []
+    for model in table_models():
+        assert model.TABLE is not None
+        live = _live_columns(client, database, model.TABLE.name)
+        if not live:
+            statements.append(create_table_sql(model, database))
+        else:
+            statements.extend(_add_columns_sql(model, database, live))
+    return statements
+
+
+def apply_migrations(client: Client, database: str) -> list[str]:
+    """Create the database, tables and missing columns; returns the statements executed."""
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    statements = pending_statements(client, database)
+    for statement in statements:
+        client.command(statement)
+    return statements

@@ -1,0 +1,69 @@
+"""Reading the modelling panel from the warehouse: daily outcome and spend per channel.
+
+All reads use ``FINAL`` so re-read and redelivered rows count once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from clickhouse_connect.driver.client import Client
+
+__all__ = ["DataWatermark", "daily_panel", "data_watermark", "latest_model_version"]
+
+_SPEND_SQL = """
+SELECT date, channel, sum(spend) AS spend
+FROM marketing_daily FINAL
+GROUP BY date, channel
+ORDER BY date, channel
+"""
+
+_OUTCOME_SQL = """
+SELECT date, sum(revenue) AS revenue, sum(orders) AS orders
+FROM store_outcomes FINAL
+GROUP BY date
+ORDER BY date
+"""
+
+
+@dataclass(frozen=True)
+class DataWatermark:
+    """What the warehouse held at one moment: row counts and newest row versions of both inputs."""
+
+    marketing_rows: int
+    marketing_version: int
+    outcome_rows: int
+    outcome_version: int
+
+
+def data_watermark(client: Client) -> DataWatermark:
+    """The current :class:`DataWatermark`; it changes whenever new or rewritten data arrives."""
+    marketing = client.query("SELECT count(), max(version) FROM marketing_daily").result_rows[0]
+    outcomes = client.query("SELECT count(), max(version) FROM store_outcomes").result_rows[0]
+    return DataWatermark(int(marketing[0]), int(marketing[1]), int(outcomes[0]), int(outcomes[1]))
+
+
+def daily_panel(client: Client) -> pd.DataFrame:
+    """Wide daily panel: ``date``, ``revenue``, ``orders`` and one spend column per channel.
+
+    Days with an outcome but no spend for a channel get 0 spend; days without an outcome are dropped
+    (the outcome is what the model explains). Money is in the reporting currency.
+
+    Returns:
+        DataFrame with one row per day, sorted by date; spend columns are named by channel.
+    """
+    spend = client.query_df(_SPEND_SQL)
+    outcome = client.query_df(_OUTCOME_SQL)
+    if outcome.empty:
+        return pd.DataFrame(columns=["date", "revenue", "orders"])
+    wide = spend.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum", fill_value=0.0)
+    panel = outcome.set_index("date").join(wide, how="left").fillna(0.0).reset_index()
+    panel["date"] = pd.to_datetime(panel["date"])
+    panel.columns = [str(column) for column in panel.columns]
+    return panel.sort_values("date", ignore_index=True)
+
+
+def latest_model_version(client: Client) -> int:
+    """Highest model version already stored (0 when none), so versions continue across restarts."""
+    return int(client.query("SELECT max(model_version) FROM effect_updates").result_rows[0][0] or 0)
