@@ -1,0 +1,178 @@
+"""What every connector offers: account discovery, sliced streams, raw events, notebook-safe calls.
+
+Concrete connectors (``meta``, ``google_ads``, ``klaviyo``) subclass :class:`Connector`; the sync
+runner (:mod:`liftos.integrations.sync`) only talks to this interface and knows no vendor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
+
+from liftos.errors import ConfigError
+from liftos.events import RawEvent, RequestSlice, idempotency_key
+from liftos.integrations.cursors import SlicePlan
+from liftos.integrations.endpoints import RawRecord
+from liftos.integrations.http_core import HttpClient, HttpMetrics, RetryPolicy
+
+__all__ = ["Connector", "DateLike", "given_args", "parse_date_range", "run_blocking"]
+
+T = TypeVar("T")
+DateLike = date | datetime | str
+
+
+def run_blocking(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from synchronous code, notebooks included.
+
+    Without a running event loop this is ``asyncio.run``; inside one (Jupyter), the coroutine runs
+    on a fresh loop in a worker thread, so the caller's loop is never re-entered.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_call(factory))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(_call(factory))).result()
+
+
+async def _call(factory: Callable[[], Awaitable[T]]) -> T:
+    return await factory()
+
+
+def given_args(values: dict[str, str | None]) -> dict[str, Any]:
+    """The arguments that were actually given (None means "read the environment")."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _as_date(value: DateLike) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def parse_date_range(date_range: tuple[DateLike, DateLike]) -> tuple[date, date]:
+    """``(start, end)`` as dates (ISO strings accepted); raises ConfigError when reversed."""
+    start, end = _as_date(date_range[0]), _as_date(date_range[1])
+    if end < start:
+        raise ConfigError(f"date_range end {end} is before its start {start}")
+    return start, end
+
+
+class Connector(ABC):
+    """Base of the three connectors.
+
+    Class attributes:
+        source: Connector name; the ``source`` of every raw event.
+        streams: The streams a service polls by default.
+
+    The HTTP client is created lazily for the running event loop (httpx pools cannot cross loops),
+    so the synchronous notebook methods and the async service can share one connector object.
+    """
+
+    source: ClassVar[str]
+    streams: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self, policy: RetryPolicy | None = None, metrics: HttpMetrics | None = None, timeout_s: float = 60.0
+    ) -> None:
+        self.policy = policy or RetryPolicy()
+        self.metrics = metrics
+        self.timeout_s = timeout_s
+        self._http: HttpClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stats: Counter[str] = Counter()
+
+    # -------------------------------------------------------------- http plumbing
+    @abstractmethod
+    def _make_http(self) -> HttpClient:
+        """A new HttpClient with this connector's base URL, auth and policy table."""
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client bound to the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._loop is not loop:
+            self._http = self._make_http()
+            self._http.stats = self._stats
+            self._loop = loop
+        return self._http
+
+    @property
+    def stats(self) -> Counter[str]:
+        """Counters since creation: ``requests`` and ``retry:<reason>``."""
+        return self._stats
+
+    async def aclose(self) -> None:
+        """Close the HTTP pool (a new one is made on next use)."""
+        if self._http is not None:
+            await self._http.aclose()
+        self._http, self._loop = None, None
+
+    def _run(self, factory: Callable[[], Awaitable[T]]) -> T:
+        async def scoped() -> T:
+            try:
+                return await factory()
+            finally:
+                await self.aclose()
+
+        return run_blocking(scoped)
+
+    # -------------------------------------------------------------- streams
+    @abstractmethod
+    async def accounts(self) -> list[str]:
+        """The account ids to sync: the configured one, else those the credentials can read."""
+
+    @abstractmethod
+    def slice_plan(self, stream: str) -> SlicePlan:
+        """How ``stream`` is sliced (step, lookback, alignment)."""
+
+    @abstractmethod
+    def fetch(self, stream: str, account: str, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
+        """Pages of raw records of ``stream`` for ``account`` within ``request_slice``."""
+
+    def _check_stream(self, stream: str) -> None:
+        if stream not in self.all_streams():
+            raise ConfigError(
+                f"{self.source}: unknown stream {stream!r}; known: {sorted(self.all_streams())}"
+            )
+
+    def all_streams(self) -> Sequence[str]:
+        """Every stream this connector can fetch."""
+        return self.streams
+
+    def to_raw_events(
+        self,
+        records: Sequence[RawRecord],
+        account: str,
+        stream: str,
+        request_slice: RequestSlice,
+        fetched_at: datetime | None = None,
+    ) -> list[RawEvent]:
+        """Wrap records in the raw-event envelope (payload untouched, key from the natural key)."""
+        moment = fetched_at or datetime.now(UTC)
+        return [
+            RawEvent(
+                source=self.source,
+                account_id=account,
+                stream=stream,
+                request_slice=request_slice,
+                fetched_at=moment,
+                payload=record.payload,
+                idempotency_key=idempotency_key(self.source, account, stream, *record.key),
+            )
+            for record in records
+        ]
+
+    async def collect(self, stream: str, account: str, request_slice: RequestSlice) -> list[dict[str, Any]]:
+        """Every payload of ``stream`` for one slice (for DataFrames)."""
+        out: list[dict[str, Any]] = []
+        async for page in self.fetch(stream, account, request_slice):
+            out.extend(record.payload for record in page)
+        return out
