@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 from liftos.sandbox.currency import to_cents
 from liftos.sandbox.entities import ChannelEntities
 
-__all__ = ["Cells", "allocate_spend", "email_metrics", "email_sends", "paid_metrics"]
+__all__ = [
+    "EMAIL_COST_PER_RECIPIENT",
+    "Cells",
+    "allocate_spend",
+    "email_metrics",
+    "email_sends",
+    "paid_metrics",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -68,6 +75,11 @@ def allocate_spend(
     day, leaf = np.nonzero(cents > 0)
     zeros = np.zeros(len(day), dtype=np.int64)
     return Cells(day.astype(np.int64), leaf.astype(np.int64), cents[day, leaf], fx_leaf[leaf], zeros)
+
+
+#: What the sandbox business pays per email recipient (account currency): Klaviyo reports no spend, so
+#: its cost is estimated as recipients x a rate. LiftOS's default email cost model uses this same rate.
+EMAIL_COST_PER_RECIPIENT = 0.01
 
 
 def email_sends(

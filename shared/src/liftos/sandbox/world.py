@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 
 from liftos.sandbox.credentials import credentials_for_seed
 from liftos.sandbox.currency import USD_PER_UNIT, fx_to_reporting
-from liftos.sandbox.delivery import Cells, allocate_spend, email_metrics, email_sends, paid_metrics
+from liftos.sandbox.delivery import (
+    EMAIL_COST_PER_RECIPIENT,
+    Cells,
+    allocate_spend,
+    email_metrics,
+    email_sends,
+    paid_metrics,
+)
 from liftos.sandbox.demand import DemandPath, simulate_demand
 from liftos.sandbox.entities import ChannelEntities, build_google, build_klaviyo, build_meta, min_entities
 from liftos.sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response
@@ -158,7 +165,7 @@ def _spend(
     n_days = len(demand.expected)
     list_size = rng.uniform(80_000, 200_000) * np.exp(rng.uniform(0.1, 0.3) * np.arange(n_days) / 365.25)
     tilt = demand_tilt("klaviyo", demand.expected, demand.shock, params)
-    cells["klaviyo"] = email_sends(entities["klaviyo"], list_size, tilt, rng.uniform(0.006, 0.012), rng)
+    cells["klaviyo"] = email_sends(entities["klaviyo"], list_size, tilt, EMAIL_COST_PER_RECIPIENT, rng)
     return cells
 
 
