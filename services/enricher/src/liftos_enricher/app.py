@@ -1,83 +1,80 @@
-"""The enricher's faust app: normalized and outcome topics → calendar join → warehouse + enriched topic."""
+"""The enricher: normalized and outcome topics → calendar join → warehouse, then the enriched topic."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.asyncclient import AsyncClient
 
 from liftos.events import version_of
 from liftos.pipeline.enrich import EnrichedBatch, enrich_messages
 from liftos.pipeline.messages import Inbound
-from liftos.streaming.faust_app import (
-    inbound_batches,
-    make_faust_app,
-    send_dead_letters,
-    send_values,
-    until_delivered,
-)
-from liftos.topics import ENRICHED, NORMALIZED, OUTCOMES
+from liftos.streaming.dead_letters import DeadLetterSink
+from liftos.streaming.delivery import until_delivered
+from liftos.streaming.faust_app import make_stage_app
+from liftos.streaming.kafka import ensure_topics, make_producer, publish
+from liftos.streaming.stage import StageConsumer
+from liftos.topics import ALL_TOPICS, ENRICHED, NORMALIZED, OUTCOMES
 from liftos.warehouse.client import connect_async, insert_events_async
 from liftos_enricher import metrics
 from liftos_enricher.settings import EnricherSettings
 
-__all__ = ["STAGE", "build_app"]
+__all__ = ["STAGE", "Enricher", "build_app"]
 
 STAGE = "enricher"
 
 
-class _Sink:
-    """Writes an enriched batch: warehouse first, then the enriched topic and dead letters."""
+class Enricher:
+    """Enriches a batch and writes it: warehouse first, then the enriched topic and dead letters."""
 
-    def __init__(self, app: faust.App, settings: EnricherSettings) -> None:
-        self._app = app
+    def __init__(self, settings: EnricherSettings, log: Any) -> None:
         self._settings = settings
+        self._log = log
         self._client: AsyncClient | None = None
+        self._producer: AIOKafkaProducer | None = None
 
-    async def _warehouse(self) -> AsyncClient:
+    async def _connect(self) -> tuple[AsyncClient, AIOKafkaProducer]:
         if self._client is None:
             self._client = await connect_async(self._settings.warehouse)
-        return self._client
+        if self._producer is None:
+            await ensure_topics(self._settings.kafka, ALL_TOPICS)
+            self._producer = make_producer(self._settings.kafka, client_suffix=STAGE)
+            await self._producer.start()
+        return self._client, self._producer
 
-    async def write(self, batch: EnrichedBatch) -> None:
-        client = await self._warehouse()
+    async def _write(self, batch: EnrichedBatch) -> None:
+        client, producer = await self._connect()
         await insert_events_async(client, batch.rows)
         await insert_events_async(client, batch.outcomes)
-        futures = [
-            *await send_values(self._app, ENRICHED, batch.rows),
-            *await send_dead_letters(self._app, batch.dead_letters, STAGE),
-        ]
-        await asyncio.gather(*futures)
+        await publish(producer, ENRICHED, batch.rows)
+        await DeadLetterSink(producer, STAGE).send_all(batch.dead_letters)
+
+    async def handle(self, messages: list[Inbound]) -> None:
+        """Enrich ``messages`` and return once the warehouse and the broker have acknowledged them."""
+        started = time.perf_counter()
+        rows = [message for message in messages if message.topic == NORMALIZED.name]
+        outcomes = [message for message in messages if message.topic == OUTCOMES.name]
+        batch = enrich_messages(rows, outcomes, self._settings.country, self._settings.subdivision)
+        await until_delivered(lambda: self._write(batch), self._log, "enriched batch")
+        _record(batch, time.perf_counter() - started, self._log)
 
 
 def build_app(settings: EnricherSettings, log: Any) -> faust.App:
-    """The faust app with one agent per input topic; nothing runs until a worker starts it."""
-    app = make_faust_app(settings.app_id, settings.kafka, settings.observability, settings.data_dir)
-    sink = _Sink(app, settings)
-
-    async def process(rows: Sequence[Inbound], outcomes: Sequence[Inbound]) -> None:
-        started = time.perf_counter()
-        batch = enrich_messages(rows, outcomes, settings.country, settings.subdivision)
-        await until_delivered(partial(sink.write, batch), log, "enriched batch")
-        _record(batch, time.perf_counter() - started, log)
-
-    @app.agent(app.topic(NORMALIZED.name, partitions=NORMALIZED.partitions))
-    async def enrich(stream: faust.types.StreamT[Any]) -> None:
-        async for messages in inbound_batches(stream, settings.batch_size, settings.batch_window_s):
-            await process(messages, [])
-
-    @app.agent(app.topic(OUTCOMES.name, partitions=OUTCOMES.partitions))
-    async def store_outcomes(stream: faust.types.StreamT[Any]) -> None:
-        async for messages in inbound_batches(stream, settings.batch_size, settings.batch_window_s):
-            await process([], messages)
-
-    return app
+    """The stage's faust app; nothing runs until a worker starts it."""
+    stage = StageConsumer(
+        settings.kafka,
+        (NORMALIZED.name, OUTCOMES.name),
+        settings.consumer_group,
+        max_records=settings.batch_size,
+        max_wait_ms=int(settings.batch_window_s * 1000),
+        log=log,
+    )
+    enricher = Enricher(settings, log)
+    return make_stage_app(settings.app_id, settings.observability, settings.data_dir, stage, enricher.handle)
 
 
 def _record(batch: EnrichedBatch, seconds: float, log: Any) -> None:

@@ -13,7 +13,8 @@ class EnricherSettings(ServiceSettings):
     """Enricher settings.
 
     Attributes:
-        app_id: Faust app id; also the consumer group of its input topics.
+        app_id: Faust app id (the process's identity; faust's own group).
+        consumer_group: Consumer group whose committed offsets track the input topics.
         batch_size: Most rows written to the warehouse as one insert.
         batch_window_s: Longest wait (seconds) before a partial batch is written anyway.
         country: ISO 3166-1 alpha-2 country whose calendar is joined onto rows.
@@ -21,6 +22,7 @@ class EnricherSettings(ServiceSettings):
     """
 
     app_id: str = "liftos-enricher"
+    consumer_group: str = "liftos.enricher"
     batch_size: int = Field(default=5_000, ge=1)
     batch_window_s: float = Field(default=0.5, gt=0)
     country: str = Field(default="US", min_length=2, max_length=2)

@@ -3,29 +3,79 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from typing import Any
 
-from liftos.errors import ConfigError
+from liftos.errors import ConfigError, TransientError
+from liftos.integrations import Connector
 from liftos.observability import start_health_server
 from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
 from liftos.topics import ALL_TOPICS
+from liftos_ingestor import metrics
+from liftos_ingestor.metrics import IngestorHooks
+from liftos_ingestor.polling import Poller, make_connector
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["run"]
 
 
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _poll_forever(
+    source: str, connector: Connector, poller: Poller, interval_s: float, log: Any, stop: asyncio.Event
+) -> None:
+    """Poll one source until ``stop``; a configuration error ends this source's polling, not the process."""
+    metrics.SOURCE_UP.labels(source).set(1)
+    while not stop.is_set():
+        wait = interval_s
+        try:
+            results = await poller.poll(connector)
+            metrics.POLLS.labels(source, "ok").inc()
+            log.info("poll finished", source=source, records=sum(r.records for r in results))
+        except ConfigError as error:
+            metrics.POLLS.labels(source, "config_error").inc()
+            metrics.SOURCE_UP.labels(source).set(0)
+            log.error("source disabled: configuration error", source=source, error=str(error))
+            return
+        except TransientError as error:
+            metrics.POLLS.labels(source, "transient_error").inc()
+            wait = max(error.retry_after or 0.0, min(interval_s, 60.0))
+            log.warning(
+                "poll interrupted; committed slices are kept",
+                source=source,
+                error=str(error),
+                retry_in_s=wait,
+            )
+        except Exception as error:  # a bug in one poll must not stop the other sources
+            metrics.POLLS.labels(source, "error").inc()
+            log.exception("poll failed", source=source, error=repr(error))
+            wait = min(interval_s, 60.0)
+        await _sleep(stop, wait)
+    await connector.aclose()
+
+
 async def run(settings: IngestorSettings, log: Any, stop: asyncio.Event) -> None:
-    """Serve health and metrics, then poll until ``stop`` is set."""
-    if settings.sources:
-        raise ConfigError(f"unknown sources {list(settings.sources)}: no connector is installed yet")
+    """Serve health and metrics, then poll every configured source until ``stop`` is set."""
+    hooks = IngestorHooks()
+    connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}
     await wait_for_broker(settings.kafka)
     await ensure_topics(settings.kafka, ALL_TOPICS)
     producer = make_producer(settings.kafka, client_suffix="ingestor")
     await producer.start()
     health = await start_health_server(settings.observability, lambda: None)
-    log.info("ready", sources=list(settings.sources), interval_s=settings.poll_interval_s)
+    poller = Poller(settings, producer, hooks)
+    log.info(
+        "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
+    )
     try:
-        await stop.wait()
+        tasks = [
+            _poll_forever(source, connector, poller, settings.poll_interval_s, log, stop)
+            for source, connector in connectors.items()
+        ]
+        await asyncio.gather(*tasks, stop.wait())
     finally:
         await health.cleanup()
         await producer.stop()

@@ -1,6 +1,13 @@
-"""Settings of the ingestor service (``LIFTOS_`` environment variables)."""
+"""Settings of the ingestor service (``LIFTOS_`` environment variables).
+
+Connector credentials are read by each connector from its own ``LIFTOS_<SOURCE>__…`` variables
+(e.g. ``LIFTOS_META__ACCESS_TOKEN``, ``LIFTOS_GOOGLE_ADS__REFRESH_TOKEN``, ``LIFTOS_KLAVIYO__API_KEY``;
+see :mod:`liftos.integrations`), as ``SecretStr``.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from pydantic import Field
 
@@ -13,9 +20,17 @@ class IngestorSettings(ServiceSettings):
     """Ingestor settings.
 
     Attributes:
-        sources: Names of the connectors to poll (e.g. ``meta,google_ads``); empty polls nothing.
+        sources: Connectors to poll (``meta``, ``google_ads``, ``klaviyo``); empty polls nothing.
         poll_interval_s: Seconds between two polls of one source.
+        since: First day ever wanted; the first poll of a stream starts here (default: 90 days ago).
+        until: Last day to read (default: today); set for a fixed-window backfill or the sandbox.
+        lookback_days: Override of every connector's lookback window (days re-read on each poll).
+        request_timeout_s: Timeout of one HTTP request to a source API.
     """
 
     sources: tuple[str, ...] = ()
     poll_interval_s: float = Field(default=900.0, gt=0)
+    since: date | None = None
+    until: date | None = None
+    lookback_days: int | None = Field(default=None, ge=0)
+    request_timeout_s: float = Field(default=60.0, gt=0)

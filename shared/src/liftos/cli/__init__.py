@@ -29,7 +29,7 @@ app = typer.Typer(
 
 # (module, attribute) of sub-command groups; a module that is not installed yet is skipped.
 _GROUPS: tuple[tuple[str, str, str], ...] = (("sandbox", "liftos.sandbox.cli", "app"),)
-_COMMAND_MODULES: tuple[str, ...] = ("liftos.cli.infra",)
+_COMMAND_MODULES: tuple[str, ...] = ("liftos.cli.infra", "liftos.cli.schema")
 
 
 def _service_command(entry: EntryPoint) -> Callable[[], None]:
@@ -48,6 +48,12 @@ def _register_services() -> None:
         )(_service_command(entry))
 
 
+def _register_groups() -> None:
+    """Add the command groups that installed packages declare (entry-point group ``liftos.groups``)."""
+    for entry in sorted(entry_points(group="liftos.groups"), key=lambda e: e.name):
+        app.add_typer(entry.load(), name=entry.name)
+
+
 def _register() -> None:
     for module_name in _COMMAND_MODULES:
         import_module(module_name).register(app)
@@ -60,6 +66,7 @@ def _register() -> None:
             continue
         app.add_typer(group, name=name)
     _register_services()
+    _register_groups()
 
 
 _register()

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import pandas as pd
 
@@ -21,7 +22,7 @@ class ModelRun:
     """One retrain's identity: its version, method and nominal interval coverage."""
 
     model_version: int
-    method: str
+    method: Literal["mmm", "dml", "causal_forest"]
     confidence_level: float
     seed: int = 0
 

@@ -84,6 +84,9 @@ def serve_emulators(
     start: Annotated[str | None, typer.Option(help="First simulated day (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last simulated day, the emulators' today.")] = None,
     entities: Annotated[int | None, typer.Option(min=6, help="Leaf entities per channel.")] = None,
+    rate_limits: Annotated[
+        bool, typer.Option(help="Enforce Klaviyo's documented rate tiers (off for fast demos and tests).")
+    ] = True,
 ) -> None:
     """Without a sub-command: serve the emulators in the foreground until SIGTERM (needs --port)."""
     if ctx.invoked_subcommand is not None:
@@ -103,4 +106,5 @@ def serve_emulators(
         _parse_day(start, "--start"),
         _parse_day(end, "--end"),
         entities,
+        rate_limits,
     )

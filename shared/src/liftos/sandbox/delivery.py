@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from liftos.sandbox.currency import to_cents
 from liftos.sandbox.entities import ChannelEntities
+from liftos.transformations.context import EMAIL_COST_PER_RECIPIENT
 
 __all__ = [
     "EMAIL_COST_PER_RECIPIENT",
@@ -78,8 +79,7 @@ def allocate_spend(
 
 
 #: What the sandbox business pays per email recipient (account currency): Klaviyo reports no spend, so
-#: its cost is estimated as recipients x a rate. LiftOS's default email cost model uses this same rate.
-EMAIL_COST_PER_RECIPIENT = 0.01
+#: its cost is estimated as recipients x a rate; the sandbox uses LiftOS's default email cost rate.
 
 
 def email_sends(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-import orjson
 from pydantic import ValidationError
 
 from liftos.errors import DataError
@@ -24,8 +23,8 @@ MAX_REASON_CHARS = 2_000
 
 
 def encode(value: Event) -> bytes:
-    """Message bytes of ``value`` (UTF-8 JSON)."""
-    return orjson.dumps(value.model_dump(mode="json"))
+    """Message bytes of ``value`` (UTF-8 JSON, serialised by pydantic-core)."""
+    return value.model_dump_json().encode()
 
 
 def decode(model: type[E], data: bytes | None) -> E:

@@ -19,13 +19,14 @@ header                      value (UTF-8)
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
 from liftos.pipeline.messages import DeadLetter
 from liftos.streaming.codec import MAX_REASON_CHARS
+from liftos.streaming.kafka import publish_raw
 from liftos.topics import dead_letter_topic
 
 __all__ = ["HEADER_PREFIX", "DeadLetter", "DeadLetterSink", "dead_letter_headers"]
@@ -54,18 +55,14 @@ class DeadLetterSink:
         self._producer = producer
         self._stage = stage
 
-    async def send_all(self, letters: list[DeadLetter]) -> int:
+    async def send_all(self, letters: Sequence[DeadLetter]) -> int:
         """Publish ``letters`` and wait until every one is acknowledged; returns how many."""
         now = datetime.now(UTC)
-        futures = [
-            await self._producer.send(
-                dead_letter_topic(letter.topic),
-                value=letter.value or b"",
-                key=letter.key,
-                headers=dead_letter_headers(letter, self._stage, now),
-            )
-            for letter in letters
-        ]
-        if futures:
-            await asyncio.gather(*futures)
-        return len(futures)
+        by_topic: dict[str, list[DeadLetter]] = {}
+        for letter in letters:
+            by_topic.setdefault(dead_letter_topic(letter.topic), []).append(letter)
+        for topic, group in by_topic.items():
+            messages = [(letter.key, letter.value or b"") for letter in group]
+            headers = [dead_letter_headers(letter, self._stage, now) for letter in group]
+            await publish_raw(self._producer, topic, messages, headers)
+        return len(letters)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import zlib
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from typing import Any
@@ -30,7 +31,9 @@ __all__ = [
     "ensure_topics",
     "make_consumer",
     "make_producer",
+    "partition_of",
     "publish",
+    "publish_raw",
     "wait_for_broker",
 ]
 
@@ -107,18 +110,59 @@ async def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> 
         await admin.close()
 
 
+def partition_of(key: bytes, partitions: int) -> int:
+    """Partition of a keyed message: CRC-32 of the key modulo the partition count (stable across runs).
+
+    Every LiftOS producer uses this, so all versions of one natural key land on one partition.
+    """
+    return zlib.crc32(key) % partitions
+
+
 async def publish(producer: AIOKafkaProducer, spec: TopicSpec, values: Sequence[Event]) -> int:
     """Send ``values`` to ``spec``'s topic, keyed by natural key, and wait until all are acknowledged.
+
+    Messages are grouped per partition into producer batches (one delivery future per batch, not per
+    message), which is several times cheaper than one ``send`` per message.
 
     Returns:
         The number of messages acknowledged.
     """
-    futures = [
-        await producer.send(spec.name, value=encode(value), key=spec.key_of(value)) for value in values
-    ]
-    if futures:
-        await asyncio.gather(*futures)
-    return len(futures)
+    messages = [(spec.key_of(value), encode(value)) for value in values]
+    return await publish_raw(producer, spec.name, messages)
+
+
+async def publish_raw(
+    producer: AIOKafkaProducer,
+    topic: str,
+    messages: Sequence[tuple[bytes | None, bytes]],
+    headers: Sequence[Sequence[tuple[str, bytes]]] | None = None,
+) -> int:
+    """Send already-encoded ``(key, value)`` messages to ``topic`` and wait for every acknowledgement.
+
+    Args:
+        headers: Optional headers per message (same length as ``messages``).
+    """
+    if not messages:
+        return 0
+    partitions = sorted(await producer.partitions_for(topic))
+    per_partition: dict[int, list[int]] = {}
+    for index, (key, _) in enumerate(messages):
+        slot = partition_of(key, len(partitions)) if key is not None else index % len(partitions)
+        per_partition.setdefault(partitions[slot], []).append(index)
+    futures = []
+    for partition, indexes in per_partition.items():
+        batch = producer.create_batch()
+        for index in indexes:
+            key, value = messages[index]
+            extra = headers[index] if headers else None
+            if batch.append(key=key, value=value, timestamp=None, headers=extra) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                if batch.append(key=key, value=value, timestamp=None, headers=extra) is None:
+                    raise ValueError(f"message of {len(value)} bytes exceeds the producer's batch size")
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+    await asyncio.gather(*futures)
+    return len(messages)
 
 
 async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> None:

@@ -54,8 +54,8 @@ def event_columns(rows: Sequence[Event]) -> tuple[list[str], list[list[Any]]]:
     if any(type(row) is not model for row in rows):
         raise ValueError("a batch must hold rows of one model")
     names = list(model.model_fields)
-    dumped = [row.model_dump() for row in rows]
-    return names, [[item[name] for item in dumped] for name in names]
+    # Field values straight from each (immutable, validated) model: no per-row dump in the hot path.
+    return names, [[row.__dict__[name] for row in rows] for name in names]
 
 
 def _table(rows: Sequence[Event]) -> str:

@@ -133,8 +133,13 @@ def serve(
     start: date | None = None,
     end: date | None = None,
     entities: int | None = None,
+    rate_limits: bool = True,
 ) -> None:
-    """Simulate the world for (seed, scenario, start, end, entities) and serve it until SIGINT/SIGTERM."""
+    """Simulate the world for (seed, scenario, start, end, entities) and serve it until SIGINT/SIGTERM.
+
+    ``rate_limits=False`` lifts Klaviyo's documented rate tiers (its reports tier allows 2 calls a
+    minute, which makes a multi-year daily backfill take hours, as on the real platform).
+    """
     from liftos.sandbox.world import WorldSpec, simulate_world  # the simulator is optional at import
 
     spec_kwargs: dict[str, Any] = {"seed": seed, "scenario": scenario}
@@ -145,5 +150,8 @@ def serve(
     if entities is not None:
         spec_kwargs["entities_per_channel"] = entities
     world = simulate_world(WorldSpec(**spec_kwargs))
-    app = build_app(world, EmulatorConfig(fault_rate=fault_rate, latency_ms=latency_ms))
+    config = EmulatorConfig(
+        klaviyo=KlaviyoConfig(rate_limits=rate_limits), fault_rate=fault_rate, latency_ms=latency_ms
+    )
+    app = build_app(world, config)
     web.run_app(app, host=host, port=port, print=lambda text: print(text, flush=True))  # noqa: T201

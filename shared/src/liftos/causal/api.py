@@ -1,0 +1,89 @@
+"""``CausalAPI``: the user-facing entry point (``liftos.Client().causal()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from liftos.causal.data import CausalDataset, Frequency, prepare_causal_data
+from liftos.causal.estimators import get_estimator
+from liftos.causal.lift import LiftTest, parse_lift_tests
+from liftos.causal.results import CausalResults
+from liftos.causal.spec import AttributionModel, ModelSpec
+
+__all__ = ["CausalAPI"]
+
+
+class CausalAPI:
+    """Prepare data and estimate each channel's incremental effect (pure; no network)."""
+
+    def prepare_causal_data(
+        self,
+        data: pd.DataFrame,
+        treatment_variables: Sequence[str],
+        outcome_variables: Sequence[str],
+        control_variables: Sequence[str] | None = None,
+        time_variable: str = "date",
+        entity_variable: str | None = None,
+        *,
+        channel_variable: str = "channel",
+        outcome_data: pd.DataFrame | None = None,
+        frequency: Frequency | None = None,
+    ) -> CausalDataset:
+        """See :func:`liftos.causal.data.prepare_causal_data`."""
+        return prepare_causal_data(
+            data,
+            treatment_variables,
+            outcome_variables,
+            control_variables,
+            time_variable,
+            entity_variable,
+            channel_variable=channel_variable,
+            outcome_data=outcome_data,
+            frequency=frequency,
+        )
+
+    def analyze_attribution(
+        self,
+        data: CausalDataset | pd.DataFrame,
+        treatment_variables: Sequence[str] | None = None,
+        outcome_variables: Sequence[str] | None = None,
+        control_variables: Sequence[str] | None = None,
+        time_variable: str = "date",
+        entity_variable: str | None = None,
+        attribution_model: AttributionModel = "mmm",
+        treatment_assignment: str = "observational",
+        confidence_level: float = 0.95,
+        cross_validation: bool = True,
+        lift_tests: Sequence[Mapping[str, Any] | LiftTest] | None = None,
+        seed: int = 0,
+        **options: Any,
+    ) -> CausalResults:
+        """Estimate each channel's effect.
+
+        ``data``: a :class:`CausalDataset` or a long/wide frame (then prepared with the variables given).
+        ``lift_tests``: ``[{channel, start, end, incremental_revenue, standard_error}]`` (MMM only).
+        ``options``: further :class:`ModelSpec` fields (e.g. ``interval_method``, ``fourier_order``).
+        """
+        if not isinstance(data, CausalDataset):
+            if not treatment_variables or not outcome_variables:
+                raise ValueError("treatment_variables and outcome_variables are required for a DataFrame")
+            data = self.prepare_causal_data(
+                data,
+                treatment_variables,
+                outcome_variables,
+                control_variables,
+                time_variable,
+                entity_variable,
+            )
+        spec = ModelSpec(
+            attribution_model=attribution_model,
+            treatment_assignment=treatment_assignment,  # type: ignore[arg-type]
+            confidence_level=confidence_level,
+            cross_validation=cross_validation,
+            seed=seed,
+            **options,
+        )
+        return get_estimator(spec.attribution_model).fit(data, spec, parse_lift_tests(lift_tests))

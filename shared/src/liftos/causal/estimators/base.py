@@ -1,0 +1,81 @@
+"""Estimator base class and registry: each estimator declares a ``lookup_name`` and is selected by
+``ModelSpec.attribution_model``. To add one::
+
+    class MyEstimator(Estimator):
+        lookup_name = "mine"
+
+        def fit(self, data, spec, lift_tests):
+            ...  # return CausalResults
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import norm  # type: ignore[import-untyped]
+
+from liftos.causal.data import CausalDataset
+from liftos.causal.lift import LiftTest
+from liftos.causal.results import CausalResults, ChannelEffect
+from liftos.causal.spec import ModelSpec
+
+__all__ = ["ESTIMATORS", "Estimator", "channel_effect", "get_estimator", "r2_and_mape"]
+
+FloatArray = NDArray[np.float64]
+ESTIMATORS: dict[str, type[Estimator]] = {}
+
+
+class Estimator(ABC):
+    """An attribution method: ``fit(data, spec, lift_tests) -> CausalResults``."""
+
+    lookup_name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.lookup_name:
+            ESTIMATORS[cls.lookup_name] = cls
+
+    @abstractmethod
+    def fit(self, data: CausalDataset, spec: ModelSpec, lift_tests: tuple[LiftTest, ...]) -> CausalResults:
+        """Estimate every channel's effect on ``data``."""
+
+
+def get_estimator(name: str) -> Estimator:
+    """A new estimator registered under ``name``; ``ValueError`` for unknown names."""
+    if name not in ESTIMATORS:
+        raise ValueError(f"unknown attribution model {name!r}; expected one of {sorted(ESTIMATORS)}")
+    return ESTIMATORS[name]()
+
+
+def channel_effect(
+    channel: str, lift: float, se: float, spend: float, mroas: float, level: float, method: str
+) -> ChannelEffect:
+    """A :class:`ChannelEffect` from a lift, its standard error and spend (normal interval)."""
+    z = float(norm.ppf(0.5 + level / 2.0))
+    low, high = lift - z * se, lift + z * se
+    p_value = float(2.0 * norm.sf(abs(lift) / se)) if se > 0 else (0.0 if lift != 0 else 1.0)
+    per = spend if spend > 0 else float("nan")
+    return ChannelEffect(
+        channel=channel,
+        revenue_lift=float(lift),
+        ci_lower=float(low),
+        ci_upper=float(high),
+        p_value=p_value,
+        incremental_roas=float(lift / per),
+        marginal_roas=float(mroas),
+        spend=float(spend),
+        iroas_ci_lower=float(low / per),
+        iroas_ci_upper=float(high / per),
+        method=method,
+    )
+
+
+def r2_and_mape(actual: FloatArray, predicted: FloatArray) -> tuple[float, float]:
+    """R² and mean absolute percentage error of ``predicted`` against ``actual`` (both ``(n,)``)."""
+    sse = float(np.sum((actual - predicted) ** 2))
+    sst = float(np.sum((actual - actual.mean()) ** 2))
+    mape = float(np.mean(np.abs(actual - predicted) / np.maximum(np.abs(actual), 1e-12)))
+    return (1.0 - sse / sst if sst > 0 else float("nan")), mape
