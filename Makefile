@@ -20,7 +20,7 @@ $(STAMP): $(LOCK_INPUTS)
 	@touch $@
 
 demo: install
-	$(BIN)/liftos up
+	$(BIN)/liftos demo
 
 up: install
 	$(BIN)/liftos up

@@ -43,13 +43,7 @@ SERVICE_METRICS_MODULES = (
 )
 
 #: Used by rules and dashboards, proposed to the services (docs/metrics.md, "Proposed").
-PROPOSED_METRICS = frozenset(
-    {
-        "liftos_normalizer_consumer_lag_messages",
-        "liftos_enricher_consumer_lag_messages",
-        "liftos_causal_engine_drift_alarms_total",
-    }
-)
+PROPOSED_METRICS: frozenset[str] = frozenset()
 
 #: Series Prometheus itself attaches to every scrape target.
 SCRAPE_SERIES = frozenset(

@@ -114,10 +114,15 @@ def test_rules_only_use_metrics_the_services_export() -> None:
         assert not unknown, f"{rule.get('alert') or rule.get('record')}: unknown metrics {unknown}"
 
 
-@pytest.mark.xfail(strict=True, reason="proposed metrics not exported yet (docs/metrics.md, 'Proposed')")
-def test_proposed_metrics_are_exported() -> None:
-    """Turns into a failure (XPASS) once the services export them: then empty PROPOSED_METRICS."""
-    assert known_metric_names() >= PROPOSED_METRICS
+def test_rules_and_dashboards_use_only_exported_metrics() -> None:
+    """Nothing is merely proposed any more: every metric the rules and dashboards use is exported."""
+    assert frozenset() == PROPOSED_METRICS
+    assert {
+        "liftos_normalizer_consumer_lag_messages",
+        "liftos_enricher_consumer_lag_messages",
+        "liftos_causal_engine_drift_alarms_total",
+        "liftos_causal_engine_effects_published_total",
+    } <= known_metric_names()
 
 
 def test_scrape_jobs_match_the_services_and_embedded_ports() -> None:

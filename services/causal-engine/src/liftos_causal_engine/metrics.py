@@ -2,7 +2,7 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["FIT_SECONDS", "LAST_FIT", "MODEL_VERSION", "RETRAINS"]
+__all__ = ["DRIFT_ALARMS", "EFFECTS_PUBLISHED", "FIT_SECONDS", "LAST_FIT", "MODEL_VERSION", "RETRAINS"]
 
 RETRAINS = Counter("liftos_causal_engine_retrains_total", "Retrains", ["outcome", "trigger"])
 FIT_SECONDS = Histogram(
@@ -12,3 +12,13 @@ FIT_SECONDS = Histogram(
 )
 MODEL_VERSION = Gauge("liftos_causal_engine_model_version", "Latest published model version")
 LAST_FIT = Gauge("liftos_causal_engine_last_fit_timestamp_seconds", "Unix time of the last published version")
+EFFECTS_PUBLISHED = Counter(
+    "liftos_causal_engine_effects_published_total", "Effect updates published", ["channel"]
+)
+DRIFT_ALARMS = Counter(
+    "liftos_causal_engine_drift_alarms_total", "Drift detected in one-step-ahead residuals (early refit)"
+)
+
+for _outcome in ("published", "failed"):
+    for _trigger in ("new_data", "drift"):
+        RETRAINS.labels(_outcome, _trigger)  # exported at 0, so the first failure is visible to increase()

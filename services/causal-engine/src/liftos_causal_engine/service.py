@@ -1,4 +1,10 @@
-"""The causal engine's loop: watch the warehouse, refit when new data arrived, publish effect updates."""
+"""The causal engine's loop: watch the warehouse, refit when new data arrived, publish effect updates.
+
+A refit happens when the warehouse holds new or rewritten rows and the last refit is at least
+``min_refit_interval_s`` old, or sooner when river's drift detector flags the model's one-step-ahead
+residuals on days it had not seen before (an early refit). Each version is published to the effects
+topic (one update per channel) and written to the warehouse for Grafana.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ import time
 from contextlib import suppress
 from typing import Any
 
+import pandas as pd
 from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 
+from liftos.causal.drift import ResidualDriftMonitor
 from liftos.events import EffectUpdate
 from liftos.observability import start_health_server
 from liftos.pipeline.effects import ModelRun, estimate_effects
@@ -17,7 +25,13 @@ from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_f
 from liftos.topics import ALL_TOPICS, EFFECTS
 from liftos.warehouse.client import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
-from liftos.warehouse.panel import DataWatermark, daily_panel, data_watermark, latest_model_version
+from liftos.warehouse.panel import (
+    DataWatermark,
+    daily_panel,
+    data_watermark,
+    latest_model_version,
+    latest_training_time,
+)
 from liftos_causal_engine import metrics
 from liftos_causal_engine.settings import CausalEngineSettings
 
@@ -36,45 +50,78 @@ class CausalEngine:
         self._seen: DataWatermark | None = None
         self._last_fit = 0.0
         self._previous: dict[str, EffectUpdate] = {}
+        self._drift = ResidualDriftMonitor()
+        self._residuals_seen: pd.Timestamp | None = None
+        self._drift_pending = False
         metrics.MODEL_VERSION.set(self._version)
+        metrics.LAST_FIT.set(latest_training_time(client))
+
+    @property
+    def version(self) -> int:
+        """Latest published model version."""
+        return self._version
 
     async def step(self) -> bool:
-        """Refit if new data arrived and the refit interval passed; returns whether it published."""
+        """Refit if new data arrived and a refit is due; returns whether a version was published."""
         mark = await asyncio.to_thread(data_watermark, self._client)
         due = time.monotonic() - self._last_fit >= self._settings.min_refit_interval_s
-        if mark == self._seen or not due:
+        if mark == self._seen or not (due or self._drift_pending):
             return False
         panel = await asyncio.to_thread(daily_panel, self._client)
         if len(panel) < self._settings.min_days:
             self._log.info("waiting for data", days=len(panel), min_days=self._settings.min_days)
             self._seen = mark
             return False
+        trigger = "drift" if self._drift_pending and not due else "new_data"
         self._last_fit = time.monotonic()  # a failing fit waits for the refit interval too
-        await self._publish_version(panel, mark)
+        try:
+            await self._publish_version(panel, mark, trigger)
+        except Exception:
+            metrics.RETRAINS.labels("failed", trigger).inc()
+            raise
         return True
 
-    async def _publish_version(self, panel: Any, mark: DataWatermark) -> None:
+    async def _publish_version(self, panel: pd.DataFrame, mark: DataWatermark, trigger: str) -> None:
         run = ModelRun(
             self._version + 1, self._settings.method, self._settings.confidence_level, self._settings.seed
         )
         started = time.perf_counter()
-        updates = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
+        estimate = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
         fit_seconds = time.perf_counter() - started
-        await publish(self._producer, EFFECTS, updates)
-        await asyncio.to_thread(insert_events, self._client, updates)
-        self._version, self._seen = run.model_version, mark
-        self._previous = {update.channel: update for update in updates}
-        metrics.RETRAINS.labels("published", "new_data").inc()
+        await publish(self._producer, EFFECTS, estimate.updates)
+        await asyncio.to_thread(insert_events, self._client, estimate.updates)
+        self._version, self._seen, self._drift_pending = run.model_version, mark, False
+        self._previous = {update.channel: update for update in estimate.updates}
+        self._watch_residuals(estimate.residuals)
+        metrics.RETRAINS.labels("published", trigger).inc()
         metrics.FIT_SECONDS.observe(fit_seconds)
         metrics.MODEL_VERSION.set(self._version)
         metrics.LAST_FIT.set(time.time())
+        for update in estimate.updates:
+            metrics.EFFECTS_PUBLISHED.labels(update.channel).inc()
         self._log.info(
             "published",
             model_version=self._version,
+            trigger=trigger,
             days=len(panel),
-            channels=len(updates),
+            channels=len(estimate.updates),
             fit_s=round(fit_seconds, 2),
+            iroas={u.channel: round(u.incremental_roas, 3) for u in estimate.updates},
         )
+
+    def _watch_residuals(self, residuals: pd.DataFrame) -> None:
+        """Feed residuals of days the detector has not seen; a detection asks for an early refit."""
+        if residuals.empty:
+            return
+        fresh = (
+            residuals if self._residuals_seen is None else residuals[residuals["date"] > self._residuals_seen]
+        )
+        detected = [self._drift.update(float(value)) for value in fresh["residual"]]
+        self._residuals_seen = residuals["date"].max()
+        if self._version > 1 and any(detected):
+            self._drift_pending = True
+            metrics.DRIFT_ALARMS.inc()
+            self._log.warning("drift in one-step-ahead residuals; refitting early", days=len(fresh))
 
 
 async def run(settings: CausalEngineSettings, log: Any, stop: asyncio.Event) -> None:
@@ -88,13 +135,12 @@ async def run(settings: CausalEngineSettings, log: Any, stop: asyncio.Event) -> 
     await producer.start()
     health = await start_health_server(settings.observability, lambda: None)
     engine = CausalEngine(settings, client, producer, log)
-    log.info("ready", model_version=latest_model_version(client), method=settings.method)
+    log.info("ready", model_version=engine.version, method=settings.method)
     try:
         while not stop.is_set():
             try:
                 await engine.step()
             except Exception as error:  # a failed retrain is reported and retried, never fatal
-                metrics.RETRAINS.labels("failed", "new_data").inc()
                 log.error("retrain failed", error=repr(error))
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.check_interval_s)

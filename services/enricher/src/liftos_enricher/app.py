@@ -72,6 +72,7 @@ def build_app(settings: EnricherSettings, log: Any) -> faust.App:
         max_records=settings.batch_size,
         max_wait_ms=int(settings.batch_window_s * 1000),
         log=log,
+        lag=metrics.CONSUMER_LAG,
     )
     enricher = Enricher(settings, log)
     return make_stage_app(settings.app_id, settings.observability, settings.data_dir, stage, enricher.handle)

@@ -1,24 +1,23 @@
-"""The normalizer's faust app: raw topic → normalized and outcome topics, or the dead-letter topic."""
+"""The normalizer: raw topic → normalized and outcome topics, or the raw topic's dead-letter topic."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
-from functools import partial
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 
+from liftos.pipeline.messages import Inbound
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
-from liftos.streaming.faust_app import (
-    inbound_batches,
-    make_faust_app,
-    send_dead_letters,
-    send_values,
-    until_delivered,
-)
-from liftos.topics import NORMALIZED, OUTCOMES, RAW
+from liftos.streaming.dead_letters import DeadLetterSink
+from liftos.streaming.delivery import until_delivered
+from liftos.streaming.faust_app import make_stage_app
+from liftos.streaming.kafka import ensure_topics, make_producer, publish
+from liftos.streaming.stage import StageConsumer
+from liftos.topics import ALL_TOPICS, NORMALIZED, OUTCOMES, RAW
 from liftos_normalizer import metrics
 from liftos_normalizer.settings import NormalizerSettings
 
@@ -27,28 +26,49 @@ __all__ = ["STAGE", "build_app"]
 STAGE = "normalizer"
 
 
+class Normalizer:
+    """Maps a batch of raw messages and delivers rows, outcomes and dead letters."""
+
+    def __init__(self, settings: NormalizerSettings, log: Any) -> None:
+        self._settings = settings
+        self._log = log
+        self._producer: AIOKafkaProducer | None = None
+        self._context = settings.mapping_context()
+
+    async def _deliver(self, batch: NormalizedBatch) -> None:
+        if self._producer is None:
+            await ensure_topics(self._settings.kafka, ALL_TOPICS)
+            self._producer = make_producer(self._settings.kafka, client_suffix=STAGE)
+            await self._producer.start()
+        await asyncio.gather(
+            publish(self._producer, NORMALIZED, batch.rows),
+            publish(self._producer, OUTCOMES, batch.outcomes),
+            DeadLetterSink(self._producer, STAGE).send_all(batch.dead_letters),
+        )
+
+    async def handle(self, messages: list[Inbound]) -> None:
+        """Map ``messages`` and return once every output is acknowledged by the broker."""
+        started = time.perf_counter()
+        batch = normalize_messages(messages, self._context)
+        await until_delivered(lambda: self._deliver(batch), self._log, "normalized batch")
+        _record(batch, len(messages), time.perf_counter() - started, self._log)
+
+
 def build_app(settings: NormalizerSettings, log: Any) -> faust.App:
-    """The faust app with its one agent; nothing runs until a worker starts it."""
-    app = make_faust_app(settings.app_id, settings.kafka, settings.observability, settings.data_dir)
-    raw_topic = app.topic(RAW.name, partitions=RAW.partitions)
-
-    async def deliver(batch: NormalizedBatch) -> None:
-        futures = [
-            *await send_values(app, NORMALIZED, batch.rows),
-            *await send_values(app, OUTCOMES, batch.outcomes),
-            *await send_dead_letters(app, batch.dead_letters, STAGE),
-        ]
-        await asyncio.gather(*futures)
-
-    @app.agent(raw_topic)
-    async def normalize(stream: faust.types.StreamT[Any]) -> None:
-        async for messages in inbound_batches(stream, settings.batch_size, settings.batch_window_s):
-            started = time.perf_counter()
-            batch = normalize_messages(messages)
-            await until_delivered(partial(deliver, batch), log, "normalized batch")
-            _record(batch, len(messages), time.perf_counter() - started, log)
-
-    return app
+    """The stage's faust app; nothing runs until a worker starts it."""
+    stage = StageConsumer(
+        settings.kafka,
+        (RAW.name,),
+        settings.consumer_group,
+        max_records=settings.batch_size,
+        max_wait_ms=int(settings.batch_window_s * 1000),
+        log=log,
+        lag=metrics.CONSUMER_LAG,
+    )
+    normalizer = Normalizer(settings, log)
+    return make_stage_app(
+        settings.app_id, settings.observability, settings.data_dir, stage, normalizer.handle
+    )
 
 
 def _record(batch: NormalizedBatch, consumed: int, seconds: float, log: Any) -> None:

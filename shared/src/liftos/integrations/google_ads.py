@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from liftos.errors import ConfigError, DataError, TransientError
-from liftos.events import RequestSlice
+from liftos.events import RawEvent, RequestSlice
 from liftos.integrations.connector import Connector, DateLike, given_args, parse_date_range
 from liftos.integrations.cursors import SlicePlan, split_range
 from liftos.integrations.endpoints import Endpoint, RawRecord, iterate_pages, key_of
@@ -53,14 +53,20 @@ from liftos.integrations.http_core import (
     parse_retry_after,
 )
 from liftos.integrations.paginators import PageTokenPaginator, dig
+from liftos.transformations import values as tv
+from liftos.transformations.context import MappingContext
+from liftos.transformations.raw_events import OutputRow, register_mapper
+from liftos.transformations.schemas import SourceSchema, register_source_schema
 
 __all__ = [
+    "DEFAULT_SCHEMA_MAPPING",
     "ENDPOINTS",
     "GOOGLE_ERRORS",
     "STREAM_QUERIES",
     "GoogleAdsConnector",
     "GoogleAdsCredentials",
     "build_gaql",
+    "normalize_google_ads_record",
 ]
 
 DEFAULT_BASE_URL = "https://googleads.googleapis.com"
@@ -474,3 +480,95 @@ def _frame(rows: list[tuple[str, dict[str, Any]]], columns: Sequence[str]) -> pd
     for column in (c for c in _INT64 if c in frame.columns):
         frame[column] = pd.to_numeric(frame[column]).astype("int64")
     return frame
+
+
+# ------------------------------------------------------------------ normalization (raw → one schema)
+MICROS_PER_UNIT = 1_000_000
+#: Segment fields (besides ``segments.date``) that form the row's ``breakdown`` when present.
+SEGMENT_FIELDS = ("adNetworkType", "device", "clickType")
+_SNAKE = {"adNetworkType": "ad_network_type", "device": "device", "clickType": "click_type"}
+
+
+def _micros(value: Any, field: str) -> float:
+    """int64 micros (a JSON string) → currency units."""
+    return tv.count(value, field) / MICROS_PER_UNIT
+
+
+def _segments(segments: Any) -> str:
+    if not isinstance(segments, dict):
+        return ""
+    return "|".join(
+        f"{_SNAKE[key]}={tv.name(segments[key], key)}"
+        for key in SEGMENT_FIELDS
+        if segments.get(key) is not None
+    )
+
+
+def normalize_google_ads_record(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One GoogleAdsRow (ad group or campaign × day × segments) → one NormalizedRow.
+
+    ``metrics.costMicros`` / 1e6 is spend in the customer's currency (``customer.currencyCode``);
+    ``metrics.conversions`` / ``conversionsValue`` are Google's primary conversion actions (Google
+    reports one de-duplicated figure, no alias types); ``platform`` is ``segments.adNetworkType``
+    (lower-case), else ``google_ads``.
+    """
+    p = event.payload
+    metrics, segments = tv.dig(p, "metrics"), p.get("segments")
+    if not isinstance(metrics, dict) or not isinstance(segments, dict):
+        raise DataError("expected metrics and segments objects")
+    currency = context.currency_of(event.account_id, tv.dig(p, "customer", "currencyCode"))
+    network = segments.get("adNetworkType")
+    fields = {
+        "date": tv.day(segments.get("date"), "segments.date"),
+        "channel": GoogleAdsConnector.source,
+        "platform": tv.name(network, "segments.adNetworkType").lower() or GoogleAdsConnector.source,
+        "account": tv.name(tv.dig(p, "customer", "descriptiveName"), "customer.descriptiveName"),
+        "campaign_id": tv.ident(tv.dig(p, "campaign", "id"), "campaign.id"),
+        "campaign": tv.name(tv.dig(p, "campaign", "name"), "campaign.name"),
+        "ad_group_id": tv.ident(tv.dig(p, "adGroup", "id"), "adGroup.id", required=False),
+        "ad_group": tv.name(tv.dig(p, "adGroup", "name"), "adGroup.name"),
+        "breakdown": _segments(segments),
+        "spend": _micros(metrics.get("costMicros"), "metrics.costMicros"),
+        "impressions": tv.count(metrics.get("impressions"), "metrics.impressions"),
+        "clicks": tv.count(metrics.get("clicks"), "metrics.clicks"),
+        "conversions": tv.number(metrics.get("conversions"), "metrics.conversions"),
+        "revenue": tv.number(metrics.get("conversionsValue"), "metrics.conversionsValue"),
+    }
+    return [tv.build_marketing_row(event, context, currency, fields)]
+
+
+def _from_micros(values: pd.Series, context: MappingContext) -> pd.Series:
+    del context
+    return pd.to_numeric(values, errors="coerce") / MICROS_PER_UNIT
+
+
+#: Default DataFrame mapping of ``get_campaign_data`` frames (GAQL snake_case column names).
+DEFAULT_SCHEMA_MAPPING: Mapping[str, tuple[str, ...]] = {
+    "date": ("segments.date",),
+    "account_id": ("customer_id", "customer.id"),
+    "account": ("customer.descriptive_name",),
+    "campaign_id": ("campaign.id",),
+    "campaign": ("campaign.name",),
+    "ad_group_id": ("ad_group.id",),
+    "ad_group": ("ad_group.name",),
+    "currency": ("customer.currency_code",),
+    "spend": ("metrics.cost_micros",),
+    "impressions": ("metrics.impressions",),
+    "clicks": ("metrics.clicks",),
+    "conversions": ("metrics.conversions",),
+    "revenue": ("metrics.conversions_value",),
+}
+
+for _stream in STREAM_QUERIES:
+    register_mapper(GoogleAdsConnector.source, _stream, normalize_google_ads_record)
+register_source_schema(
+    SourceSchema(
+        source=GoogleAdsConnector.source,
+        aliases=("google", "googleads"),
+        mapping=DEFAULT_SCHEMA_MAPPING,
+        converters={"metrics.cost_micros": _from_micros},
+        breakdown_columns=("segments.ad_network_type", "segments.device", "segments.click_type"),
+        platform_columns=("segments.ad_network_type",),
+        default_platform=GoogleAdsConnector.source,
+    )
+)

@@ -35,7 +35,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from liftos.errors import ConfigError, DataError
-from liftos.events import RequestSlice
+from liftos.events import RawEvent, RequestSlice
 from liftos.integrations.connector import Connector, DateLike, given_args, parse_date_range
 from liftos.integrations.cursors import SlicePlan, split_range
 from liftos.integrations.endpoints import Endpoint, RawRecord, iterate_pages, key_of
@@ -53,8 +53,22 @@ from liftos.integrations.http_core import (
     make_async_client,
 )
 from liftos.integrations.paginators import NextLinkPaginator, dig
+from liftos.transformations import values as tv
+from liftos.transformations.context import MappingContext
+from liftos.transformations.raw_events import OutputRow, register_mapper, skip
+from liftos.transformations.schemas import SourceSchema, register_source_schema
 
-__all__ = ["ENDPOINTS", "KLAVIYO_ERRORS", "REPORT_STATISTICS", "KlaviyoConnector", "KlaviyoCredentials"]
+__all__ = [
+    "DEFAULT_SCHEMA_MAPPING",
+    "ENDPOINTS",
+    "KLAVIYO_ERRORS",
+    "REPORT_STATISTICS",
+    "KlaviyoConnector",
+    "KlaviyoCredentials",
+    "email_cost",
+    "normalize_klaviyo_outcome",
+    "normalize_klaviyo_report",
+]
 
 DEFAULT_BASE_URL = "https://a.klaviyo.com"
 DEFAULT_REVISION = "2026-10-15"
@@ -458,3 +472,117 @@ def _report_frame(
             record["audiences_excluded"] = dig(attributes, ("audiences", "excluded"))
         records.append(record)
     return pd.DataFrame(records)
+
+
+# ------------------------------------------------------------------ normalization (raw → one schema)
+#: Email engagement statistics kept as row extras (counts).
+EXTRA_STATISTICS = (
+    "recipients",
+    "delivered",
+    "bounced",
+    "opens",
+    "opens_unique",
+    "clicks_unique",
+    "unsubscribes",
+)
+
+
+def email_cost(recipients: float, context: MappingContext) -> float:
+    """Estimated email spend (account currency): recipients x the context's cost per recipient, in cents."""
+    return round(recipients * context.email_cost_per_recipient, 2)
+
+
+def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One values-report result (campaign or flow message × one-day window) → one NormalizedRow.
+
+    Klaviyo reports no spend: ``spend`` is the documented estimate recipients x
+    ``context.email_cost_per_recipient``. ``impressions`` = recipients, ``clicks`` = clicks,
+    ``conversions`` / ``revenue`` = the report's conversions / conversion_value (Placed Order).
+    The day is the request window (``request_slice.start``; the payload carries none). Klaviyo
+    records carry no currency: the account lookup of the context, else the reporting currency.
+    """
+    kind = _REPORT_KIND[event.stream]
+    on = tv.single_day(event.request_slice.start, event.request_slice.end, "report window")
+    groupings, stats = tv.dig(event.payload, "groupings"), tv.dig(event.payload, "statistics")
+    if not isinstance(groupings, dict) or not isinstance(stats, dict):
+        raise DataError("expected groupings and statistics objects")
+    recipients = tv.count(stats.get("recipients"), "statistics.recipients")
+    fields = {
+        "date": on,
+        "channel": KlaviyoConnector.source,
+        "platform": tv.name(groupings.get("send_channel"), "groupings.send_channel") or "email",
+        "campaign_id": tv.ident(groupings.get(f"{kind}_id"), f"groupings.{kind}_id"),
+        "campaign": tv.name(groupings.get(f"{kind}_name"), f"groupings.{kind}_name"),
+        "ad_group_id": tv.ident(
+            groupings.get(f"{kind}_message_id"), f"groupings.{kind}_message_id", required=False
+        ),
+        "ad_group": tv.name(groupings.get(f"{kind}_message_name"), f"groupings.{kind}_message_name"),
+        "spend": email_cost(recipients, context),
+        "impressions": recipients,
+        "clicks": tv.count(stats.get("clicks"), "statistics.clicks"),
+        "conversions": tv.number(stats.get("conversions"), "statistics.conversions"),
+        "revenue": tv.number(stats.get("conversion_value"), "statistics.conversion_value"),
+        "extras": {k: tv.number(stats[k], f"statistics.{k}") for k in EXTRA_STATISTICS if k in stats},
+    }
+    return [tv.build_marketing_row(event, context, context.currency_of(event.account_id), fields)]
+
+
+def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One day of the Placed Order aggregate → one StoreOutcomeRow (orders = count, revenue = sum_value).
+
+    The date is the bucket's local date (the aggregate's time zone); revenue is converted from the
+    account currency (context lookup, else reporting) to the reporting currency.
+    """
+    p = event.payload
+    if p.get("dimensions"):
+        raise DataError("store outcome split by dimensions; expected one series per day")
+    measurements = p.get("measurements")
+    if not isinstance(measurements, dict):
+        raise DataError("expected a measurements object")
+    return [
+        tv.build_outcome_row(
+            event,
+            context,
+            context.currency_of(event.account_id),
+            tv.day(p.get("date"), "date"),
+            tv.count(measurements.get("count"), "measurements.count"),
+            tv.number(measurements.get("sum_value"), "measurements.sum_value"),
+        )
+    ]
+
+
+def _cost_estimate(frame: pd.DataFrame, context: MappingContext) -> pd.DataFrame:
+    """Adds ``cost_estimate`` (account currency) = recipients x cost per recipient, rounded to cents."""
+    if "recipients" not in frame.columns or "cost_estimate" in frame.columns:
+        return frame
+    recipients = pd.to_numeric(frame["recipients"], errors="coerce")
+    return frame.assign(cost_estimate=(recipients * context.email_cost_per_recipient).round(2))
+
+
+#: Default DataFrame mapping of ``get_campaign_data`` frames (seed metric names).
+DEFAULT_SCHEMA_MAPPING: Mapping[str, tuple[str, ...]] = {
+    "date": ("date",),
+    "campaign_id": ("campaign_id",),
+    "campaign": ("campaign_name",),
+    "ad_group_id": ("message_id",),
+    "spend": ("cost_estimate",),
+    "impressions": ("recipients",),
+    "clicks": ("clicks",),
+    "conversions": ("placed_order_count", "conversions"),
+    "revenue": ("revenue", "conversion_value"),
+}
+
+for _stream in ("campaign_values", "flow_values"):
+    register_mapper(KlaviyoConnector.source, _stream, normalize_klaviyo_report)
+for _stream in ("campaigns", "flows", "metrics"):
+    register_mapper(KlaviyoConnector.source, _stream, skip)  # metadata listings: no metrics
+register_mapper(KlaviyoConnector.source, "store_outcomes", normalize_klaviyo_outcome)
+register_source_schema(
+    SourceSchema(
+        source=KlaviyoConnector.source,
+        mapping=DEFAULT_SCHEMA_MAPPING,
+        platform_columns=("send_channel",),
+        default_platform="email",
+        derive=_cost_estimate,
+    )
+)

@@ -33,7 +33,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from liftos.errors import ConfigError, DataError
-from liftos.events import RequestSlice
+from liftos.events import RawEvent, RequestSlice
 from liftos.integrations.connector import Connector, DateLike, given_args, parse_date_range
 from liftos.integrations.cursors import SlicePlan, split_range
 from liftos.integrations.endpoints import Endpoint, RawRecord, iterate_pages, key_of
@@ -54,8 +54,21 @@ from liftos.integrations.http_core import (
     parse_retry_after,
 )
 from liftos.integrations.paginators import BodyCursorPaginator, dig
+from liftos.transformations import values as tv
+from liftos.transformations.context import MappingContext, register_purchase_action_type
+from liftos.transformations.raw_events import OutputRow, register_mapper
+from liftos.transformations.schemas import SourceSchema, register_source_schema
 
-__all__ = ["DEFAULT_INSIGHTS_FIELDS", "ENDPOINTS", "META_ERRORS", "MetaAdsConnector", "MetaCredentials"]
+__all__ = [
+    "CANONICAL_PURCHASE_TYPE",
+    "DEFAULT_INSIGHTS_FIELDS",
+    "DEFAULT_SCHEMA_MAPPING",
+    "ENDPOINTS",
+    "META_ERRORS",
+    "MetaAdsConnector",
+    "MetaCredentials",
+    "normalize_meta_record",
+]
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v26.0"
@@ -143,6 +156,8 @@ class MetaCredentials(BaseSettings):
     ad_account_id: str | None = None
     base_url: str = DEFAULT_BASE_URL
     api_version: str = DEFAULT_API_VERSION
+    poll_interval_s: float = POLL_START_S
+    use_async: bool = True
 
 
 class _MetaAuth:
@@ -272,8 +287,10 @@ class MetaAdsConnector(Connector):
         base_url: Graph host (an emulator URL in tests).
         api_version: Graph version, e.g. ``v26.0``.
         job_timeout_s: Seconds an async report run may take before it is split.
-        poll_interval_s: First wait before polling a run (seconds); grows 1.5× per poll up to 15 s.
-        use_async: Read insights through async report runs (True) or synchronous GETs.
+        poll_interval_s: First wait before polling a run (seconds); grows 1.5× per poll up to 15 s
+            (default ``LIFTOS_META__POLL_INTERVAL_S`` or 2 s).
+        use_async: Read insights through async report runs (True) or synchronous GETs
+            (default ``LIFTOS_META__USE_ASYNC`` or True).
         policy: Retry policy (inject a fast sleep in tests).
         metrics: Metric hooks.
         timeout_s: HTTP timeout per request (seconds).
@@ -292,8 +309,8 @@ class MetaAdsConnector(Connector):
         *,
         api_version: str | None = None,
         job_timeout_s: float = JOB_TIMEOUT_S,
-        poll_interval_s: float = POLL_START_S,
-        use_async: bool = True,
+        poll_interval_s: float | None = None,
+        use_async: bool | None = None,
         lookback_days: int = LOOKBACK_DAYS,
         policy: RetryPolicy | None = None,
         metrics: HttpMetrics | None = None,
@@ -311,8 +328,10 @@ class MetaAdsConnector(Connector):
         self.credentials = MetaCredentials(**given_args(given))
         self._auth = _MetaAuth(self.credentials)
         self.job_timeout_s = job_timeout_s
-        self.poll_interval_s = poll_interval_s
-        self.use_async = use_async
+        self.poll_interval_s = (
+            self.credentials.poll_interval_s if poll_interval_s is None else poll_interval_s
+        )
+        self.use_async = self.credentials.use_async if use_async is None else use_async
         self.lookback_days = lookback_days
 
     def __repr__(self) -> str:
@@ -532,3 +551,124 @@ def _frame(rows: list[dict[str, Any]], breakdown: Sequence[str]) -> pd.DataFrame
         frame["conversion_values"] = frame["action_values"].map(_purchase_value)
     renames = {v: k for k, v in SEED_BREAKDOWN_ALIASES.items() if k in breakdown}
     return frame.rename(columns=renames)
+
+
+# ------------------------------------------------------------------ normalization (raw → one schema)
+#: Default canonical purchase action type: ``omni_purchase`` (Meta's de-duplicated cross-surface
+#: purchase). Its aliases (``purchase``, ``offsite_conversion.fb_pixel_purchase``, ``onsite_web_*`` …)
+#: repeat the same purchases and are never added to it. Configure another one per deployment through
+#: ``MappingContext.purchase_action_types["meta"]``.
+CANONICAL_PURCHASE_TYPE = "omni_purchase"
+#: Insights breakdown fields; present ones form the row's ``breakdown`` (``name=value|…``, sorted).
+BREAKDOWN_FIELDS = (
+    "age",
+    "gender",
+    "country",
+    "region",
+    "dma",
+    "publisher_platform",
+    "platform_position",
+    "device_platform",
+    "impression_device",
+)
+_EXTRA_FIELDS = ("reach", "inline_link_clicks")
+
+
+def _action(actions: Any, kind: str | None, field: str) -> float:
+    """The ``value`` of the one ``kind`` entry of an actions array (0 when absent)."""
+    if actions is None or kind is None:
+        return 0.0
+    if not isinstance(actions, list):
+        raise DataError(f"{field}: expected a list of actions, got {type(actions).__name__}")
+    for entry in actions:
+        if isinstance(entry, dict) and entry.get("action_type") == kind:
+            return tv.number(entry.get("value"), f"{field}[{kind}]")
+    return 0.0
+
+
+def _breakdown(payload: Mapping[str, Any]) -> str:
+    parts = []
+    for key in BREAKDOWN_FIELDS:
+        value = payload.get(key)
+        if value is not None:
+            parts.append(f"{key}={tv.name(value, key)}")
+    return "|".join(parts)
+
+
+def normalize_meta_record(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One insights row → one NormalizedRow (one day; amounts converted to the reporting currency).
+
+    Spend is the row's ``spend`` (account currency units); conversions / revenue are the count /
+    value of the canonical purchase type in ``actions`` / ``action_values``; ``platform`` is the
+    ``publisher_platform`` breakdown value, else ``meta``.
+    """
+    p = event.payload
+    on = tv.single_day(
+        tv.day(p.get("date_start"), "date_start"),
+        tv.day(p.get("date_stop", p.get("date_start")), "date_stop"),
+        "insights row",
+    )
+    kind = context.purchase_type(MetaAdsConnector.source)
+    currency = context.currency_of(event.account_id, p.get("account_currency"))
+    extras = {k: tv.number(p[k], k) for k in _EXTRA_FIELDS if p.get(k) is not None}
+    fields = {
+        "date": on,
+        "channel": MetaAdsConnector.source,
+        "platform": tv.name(p.get("publisher_platform"), "publisher_platform") or MetaAdsConnector.source,
+        "account": tv.name(p.get("account_name"), "account_name"),
+        "campaign_id": tv.ident(p.get("campaign_id"), "campaign_id", required=False),
+        "campaign": tv.name(p.get("campaign_name"), "campaign_name"),
+        "ad_group_id": tv.ident(p.get("adset_id"), "adset_id", required=False),
+        "ad_group": tv.name(p.get("adset_name"), "adset_name"),
+        "ad_id": tv.ident(p.get("ad_id"), "ad_id", required=False),
+        "ad": tv.name(p.get("ad_name"), "ad_name"),
+        "breakdown": _breakdown(p),
+        "spend": tv.number(p.get("spend"), "spend"),
+        "impressions": tv.count(p.get("impressions"), "impressions"),
+        "clicks": tv.count(p.get("clicks"), "clicks"),
+        "conversions": _action(p.get("actions"), kind, "actions"),
+        "revenue": _action(p.get("action_values"), kind, "action_values"),
+        "extras": extras,
+    }
+    return [tv.build_marketing_row(event, context, currency, fields)]
+
+
+def _canonical_actions(values: pd.Series, context: MappingContext) -> pd.Series:
+    kind = context.purchase_type(MetaAdsConnector.source)
+    return values.map(
+        lambda actions: _action(actions, kind, "actions") if isinstance(actions, list) else None
+    )
+
+
+#: Default DataFrame mapping of ``get_campaign_data`` frames (target → candidate columns).
+DEFAULT_SCHEMA_MAPPING: Mapping[str, tuple[str, ...]] = {
+    "date": ("date_start",),
+    "account_id": ("account_id",),
+    "account": ("account_name",),
+    "campaign_id": ("campaign_id",),
+    "campaign": ("campaign_name",),
+    "ad_group_id": ("adset_id",),
+    "ad_group": ("adset_name",),
+    "ad_id": ("ad_id",),
+    "ad": ("ad_name",),
+    "currency": ("account_currency",),
+    "spend": ("spend",),
+    "impressions": ("impressions",),
+    "clicks": ("clicks",),
+    "conversions": ("actions", "conversions"),
+    "revenue": ("action_values", "conversion_values"),
+}
+
+register_purchase_action_type(MetaAdsConnector.source, CANONICAL_PURCHASE_TYPE)
+register_mapper(MetaAdsConnector.source, "insights", normalize_meta_record)
+register_source_schema(
+    SourceSchema(
+        source=MetaAdsConnector.source,
+        aliases=("facebook",),
+        mapping=DEFAULT_SCHEMA_MAPPING,
+        converters={"actions": _canonical_actions, "action_values": _canonical_actions},
+        breakdown_columns=(*BREAKDOWN_FIELDS, *SEED_BREAKDOWN_ALIASES),
+        platform_columns=("publisher_platform", "placement"),
+        default_platform=MetaAdsConnector.source,
+    )
+)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from liftos.events import EffectUpdate
 
-__all__ = ["ModelRun", "estimate_effects", "spend_channels"]
+__all__ = ["Estimate", "ModelRun", "estimate_effects", "spend_channels"]
 
 _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
@@ -32,9 +32,20 @@ def spend_channels(panel: pd.DataFrame) -> list[str]:
     return [column for column in panel.columns if column not in _NON_CHANNEL_COLUMNS]
 
 
-def estimate_effects(
-    panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, EffectUpdate]
-) -> list[EffectUpdate]:
+@dataclass(frozen=True)
+class Estimate:
+    """One retrain's output: the updates to publish and the model's one-step-ahead residuals.
+
+    Attributes:
+        updates: One update per channel.
+        residuals: ``date``, ``residual`` (log scale), one row per modelled day, for drift detection.
+    """
+
+    updates: list[EffectUpdate]
+    residuals: pd.DataFrame
+
+
+def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, EffectUpdate]) -> Estimate:
     """Fit the causal model on ``panel`` and express each channel's effect as an update.
 
     Args:
@@ -43,7 +54,7 @@ def estimate_effects(
         previous: Last published update per channel, for refresh stability.
 
     Returns:
-        One update per channel, in channel order.
+        One update per channel (in channel order) and the fit's residuals.
     """
     from liftos.causal import CausalAPI
 
@@ -82,7 +93,7 @@ def estimate_effects(
                 refresh_stability=_stability(float(effect.incremental_roas), prior),
             )
         )
-    return updates
+    return Estimate(updates, results.residuals)
 
 
 def _stability(iroas: float, prior: EffectUpdate | None) -> float | None:

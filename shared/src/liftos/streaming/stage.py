@@ -16,6 +16,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, RebalanceInProgressError
+from prometheus_client import Gauge
 
 from liftos.pipeline.messages import Inbound
 from liftos.settings import KafkaSettings
@@ -32,7 +33,11 @@ def _inbound(record: ConsumerRecord[bytes, bytes]) -> Inbound:
 
 
 class StageConsumer:
-    """Consumes ``topics`` as group ``group_id`` and feeds batches to a handler until stopped."""
+    """Consumes ``topics`` as group ``group_id`` and feeds batches to a handler until stopped.
+
+    ``lag``, when given, is a gauge labelled ``topic, partition`` set after every batch to the
+    messages still behind the partition's high watermark.
+    """
 
     def __init__(
         self,
@@ -43,6 +48,7 @@ class StageConsumer:
         max_records: int = 5_000,
         max_wait_ms: int = 200,
         log: Any = None,
+        lag: Gauge | None = None,
     ) -> None:
         self.kafka = kafka
         self._topics = topics
@@ -51,6 +57,7 @@ class StageConsumer:
         self._max_records = max_records
         self._max_wait_ms = max_wait_ms
         self._log = log
+        self._lag = lag
         self.started = False
 
     def assigned(self) -> bool:
@@ -73,12 +80,21 @@ class StageConsumer:
                 batches = await consumer.getmany(timeout_ms=self._max_wait_ms, max_records=self._max_records)
                 if batches:
                     await handle([_inbound(record) for records in batches.values() for record in records])
-                    await self._commit(
-                        consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    )
+                    next_offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                    await self._commit(consumer, next_offsets)
+                    self._record_lag(consumer, next_offsets)
         finally:
             self.started = False
             await consumer.stop()
+
+    def _record_lag(self, consumer: AIOKafkaConsumer, next_offsets: dict[TopicPartition, int]) -> None:
+        """Messages behind each partition's high watermark (from fetch responses, exact on Tansu)."""
+        if self._lag is None:
+            return
+        for tp, offset in next_offsets.items():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self._lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset))
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:

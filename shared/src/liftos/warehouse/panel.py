@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-__all__ = ["DataWatermark", "daily_panel", "data_watermark", "latest_model_version"]
+__all__ = ["DataWatermark", "daily_panel", "data_watermark", "latest_model_version", "latest_training_time"]
 
 _SPEND_SQL = """
 SELECT date, channel, sum(spend) AS spend
@@ -67,3 +67,11 @@ def daily_panel(client: Client) -> pd.DataFrame:
 def latest_model_version(client: Client) -> int:
     """Highest model version already stored (0 when none), so versions continue across restarts."""
     return int(client.query("SELECT max(model_version) FROM effect_updates").result_rows[0][0] or 0)
+
+
+def latest_training_time(client: Client) -> float:
+    """Unix time of the newest stored model version (0 when none)."""
+    value = client.query("SELECT toUnixTimestamp64Milli(max(trained_at)) FROM effect_updates").result_rows[0][
+        0
+    ]
+    return float(value or 0) / 1000

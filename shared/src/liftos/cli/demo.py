@@ -1,0 +1,78 @@
+"""``liftos demo``: the main job on the embedded default, with progress and a results table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+
+def demo(
+    days: Annotated[
+        int, typer.Option(min=90, max=1096, help="Days of history to simulate and ingest.")
+    ] = 730,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the simulated business.")] = 7,
+    scenario: Annotated[str, typer.Option(help="easy, default, hard or drift.")] = "default",
+    entities: Annotated[int, typer.Option(min=6, help="Ads / ad groups / emails per channel.")] = 40,
+    fault_rate: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of API requests that fail.")
+    ] = 0.0,
+    data_dir: Annotated[Path, typer.Option(help="Warehouse, cursors and service logs.")] = Path(
+        ".liftos/demo"
+    ),
+) -> None:
+    """Simulate a business, stream it through the emulated APIs and services, print its channel effects."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from liftos.demo import DemoOptions, Stage, run_demo
+
+    console = Console(width=max(Console().width, 110))
+    if scenario not in ("easy", "default", "hard", "drift"):
+        raise typer.BadParameter(f"unknown scenario {scenario!r}", param_hint="--scenario")
+    options = DemoOptions(days, seed, scenario, entities, fault_rate, data_dir)
+    log_path = data_dir / "services.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"[bold]LiftOS demo[/]: {days} days, seed {seed}, scenario {scenario}; service logs: {log_path}"
+    )
+    with log_path.open("w") as services_log, console.status("starting") as status:
+        last: list[str] = []
+
+        def report(stage: Stage) -> None:
+            status.update(f"{stage.phase}: {stage.done:,}" if stage.done else stage.phase)
+            if not last or last[-1] != stage.phase:
+                console.log(stage.phase)
+                last.append(stage.phase)
+
+        result = run_demo(options, report, services_log)
+    first = result.updates[0]
+    table = Table(
+        title=f"Incremental ROAS per channel: model v{first.model_version} ({first.method}), "
+        f"{first.window_start} to {first.window_end}, {first.confidence_level:.0%} intervals"
+    )
+    for column in ("channel", "spend", "true spend", "iROAS", "interval", "true iROAS", "platform ROAS"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    for update in result.updates:
+        truth = result.truth["channels"].get(update.channel, {})
+        table.add_row(
+            update.channel,
+            f"{update.spend:,.0f}",
+            f"{truth.get('spend', float('nan')):,.0f}",
+            f"{update.incremental_roas:.2f}",
+            f"[{update.ci_lower / update.spend:.2f}, {update.ci_upper / update.spend:.2f}]",
+            f"{truth.get('iroas', float('nan')):.2f}",
+            f"{truth.get('platform_roas', float('nan')):.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"{result.warehouse_rows:,} marketing rows in the warehouse; finished in {result.seconds:.0f} s."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``liftos demo`` to the ``liftos`` app."""
+    app.command()(demo)

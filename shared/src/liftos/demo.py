@@ -1,0 +1,242 @@
+"""The main job on the embedded default: sandbox APIs → broker → four services → warehouse → effects.
+
+:func:`run_demo` simulates a business with known causal effects, serves it through the API emulators,
+starts the embedded stack with the ingestor pointed at the emulators, waits while every record is
+ingested, normalized, enriched and stored, waits for the causal engine's first model version trained
+on all of it, reads that version's effect updates back from the effects topic, and compares them with
+the simulator's ground truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from liftos.errors import TransientError
+from liftos.events import EffectUpdate
+from liftos.sandbox import WorldSpec, simulate_world
+from liftos.sandbox.environment import connector_environment
+from liftos.settings import KafkaSettings, WarehouseSettings
+from liftos.stack import EmbeddedStack, StackPorts
+from liftos.streaming.broker import free_port, wait_for_port
+from liftos.streaming.codec import decode
+from liftos.streaming.kafka import make_consumer
+from liftos.topics import EFFECTS
+from liftos.warehouse.client import connect
+
+__all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo"]
+
+#: Last simulated day of the demo world (the emulators' "today").
+DEMO_END = date(2025, 12, 31)
+_SOURCES = ("meta", "google_ads", "klaviyo")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What to simulate and how.
+
+    Attributes:
+        days: Days of history to simulate and ingest (ending on :data:`DEMO_END`).
+        seed: Seed of the simulated world.
+        scenario: ``easy``, ``default``, ``hard`` or ``drift``.
+        entities: Leaf entities per channel (ads, ad groups, emails).
+        fault_rate: Share of API requests the emulators fail (throttles, 5xx, timeouts, bad bodies).
+        data_dir: Where the warehouse, cursors and service logs go.
+        timeout_s: Give up after this many seconds.
+    """
+
+    days: int = 730
+    seed: int = 7
+    scenario: str = "default"
+    entities: int = 40
+    fault_rate: float = 0.0
+    data_dir: Path = Path(".liftos/demo")
+    timeout_s: float = 900.0
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo's outcome: the published updates of the final model and the simulator's truth."""
+
+    updates: list[EffectUpdate]
+    truth: dict[str, Any]
+    seconds: float
+    warehouse_rows: int
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A progress report: which phase, and how far (``done`` of ``total``; total 0 when unknown)."""
+
+    phase: str
+    done: int
+    total: int
+
+
+Report = Callable[[Stage], None]
+
+
+def _sandbox(options: DemoOptions, start: date, port: int, log: Path) -> subprocess.Popen[bytes]:
+    argv = [
+        sys.executable,
+        "-m",
+        "liftos.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        "--seed",
+        str(options.seed),
+        "--scenario",
+        options.scenario,
+        "--start",
+        start.isoformat(),
+        "--end",
+        DEMO_END.isoformat(),
+        "--entities",
+        str(options.entities),
+        "--fault-rate",
+        str(options.fault_rate),
+        "--no-rate-limits",
+    ]
+    with log.open("ab") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _service_environment(start: date, world: Any, sandbox_url: str) -> dict[str, str]:
+    currencies = dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True))
+    connectors = connector_environment(world.credentials(), sandbox_url)
+    # Read every customer the manager account can access, as an agency would (not just the first one).
+    connectors.pop("LIFTOS_GOOGLE_ADS__CUSTOMER_ID")
+    return connectors | {
+        "LIFTOS_SOURCES": json.dumps(list(_SOURCES)),
+        "LIFTOS_SINCE": start.isoformat(),
+        "LIFTOS_UNTIL": DEMO_END.isoformat(),
+        "LIFTOS_REQUEST_TIMEOUT_S": "10",
+        "LIFTOS_META__POLL_INTERVAL_S": "0.1",
+        "LIFTOS_REPORTING_CURRENCY": world.spec.reporting_currency,
+        "LIFTOS_FX_RATES": json.dumps(world.fx_to_reporting),
+        "LIFTOS_ACCOUNT_CURRENCIES": json.dumps(currencies),
+        "LIFTOS_CHECK_INTERVAL_S": "2",
+        "LIFTOS_MIN_REFIT_INTERVAL_S": "15",
+    }
+
+
+def _metric_total(url: str, name: str, **labels: str) -> float:
+    """Sum of a metric's samples (matching ``labels``) scraped from a ``/metrics`` endpoint."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def _wait(condition: Callable[[], bool], deadline: float, what: str) -> None:
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TransientError(f"demo timed out waiting for {what}")
+        time.sleep(1.0)
+
+
+def _covers(updates: list[EffectUpdate], spend: dict[str, float]) -> bool:
+    """Whether a version was trained on all the data: its spend per channel equals the warehouse's."""
+    return len(updates) == len(_SOURCES) and all(
+        abs(u.spend - spend.get(u.channel, 0.0)) <= 1e-6 * max(1.0, u.spend) for u in updates
+    )
+
+
+async def _read_effects(kafka: KafkaSettings, spend: dict[str, float], deadline: float) -> list[EffectUpdate]:
+    """Effect updates of the first model version whose spend matches ``spend``, read from the topic."""
+    consumer = make_consumer(kafka, EFFECTS.name, group_id=f"liftos-demo-{time.time_ns()}")
+    await consumer.start()
+    found: dict[int, list[EffectUpdate]] = {}
+    try:
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for record in (r for records in batches.values() for r in records):
+                update = decode(EffectUpdate, record.value)
+                found.setdefault(update.model_version, []).append(update)
+            complete = [version for version, updates in found.items() if _covers(updates, spend)]
+            if complete:
+                return sorted(found[min(complete)], key=lambda u: u.channel)
+    finally:
+        await consumer.stop()
+    raise TransientError("demo timed out waiting for a model version trained on all the data")
+
+
+def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoResult:
+    """Run the whole demo; ``report`` receives progress, ``stack_output`` the services' logs."""
+    started = time.monotonic()
+    deadline = started + options.timeout_s
+    start = DEMO_END - timedelta(days=options.days - 1)
+    spec = WorldSpec(options.seed, options.scenario, start, DEMO_END, options.entities)  # type: ignore[arg-type]
+    report(Stage("simulating the world", 0, 0))
+    world = simulate_world(spec)
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    sandbox = _sandbox(options, start, port, options.data_dir / "sandbox.log")
+    try:
+        wait_for_port("127.0.0.1", port, 120)
+        environment = _service_environment(start, world, f"http://127.0.0.1:{port}")
+        stack = EmbeddedStack(
+            options.data_dir / "stack",
+            StackPorts(0, 0, dict.fromkeys(("ingestor", "normalizer", "enricher", "causal-engine"), 0)),
+            environment,
+            stack_output,
+        )
+        report(Stage("starting broker, warehouse and services", 0, 0))
+        with stack:
+            result = _follow(stack, world, report, deadline)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(30)
+    return DemoResult(result[0], world.truth(start, DEMO_END), time.monotonic() - started, result[1])
+
+
+def _follow(
+    stack: EmbeddedStack, world: Any, report: Report, deadline: float
+) -> tuple[list[EffectUpdate], int]:
+    """Watch ingestion, processing and modelling until the final effects are on the topic."""
+    ingestor = f"http://127.0.0.1:{stack.ports.services['ingestor']}/metrics"
+    client = connect(WarehouseSettings(port=stack.ports.warehouse))
+    expected_days = len(world.outcome)
+
+    def ingested() -> bool:
+        polls = sum(_metric_total(ingestor, "liftos_ingestor_polls_total", source=s) >= 1 for s in _SOURCES)
+        rows = int(_metric_total(ingestor, "liftos_ingestor_rows_published_total"))
+        report(Stage("ingesting from the sandbox APIs (raw records)", rows, 0))
+        if stack.failed():
+            raise TransientError(f"stopped unexpectedly: {stack.failed()}")
+        return polls == len(_SOURCES)
+
+    _wait(ingested, deadline, "ingestion")
+    previous = -1
+
+    def drained() -> bool:
+        nonlocal previous
+        rows = int(client.query("SELECT count() FROM marketing_daily FINAL").result_rows[0][0])
+        days = int(client.query("SELECT uniqExact(date) FROM store_outcomes FINAL").result_rows[0][0])
+        report(Stage("normalizing and enriching into the warehouse (rows)", rows, 0))
+        steady, previous = rows == previous and days >= expected_days, rows
+        return steady
+
+    _wait(drained, deadline, "the warehouse to hold every day")
+    spend_rows = client.query(
+        "SELECT channel, sum(spend) FROM marketing_daily FINAL GROUP BY channel"
+    ).result_rows
+    report(Stage("waiting for the causal engine's model on all the data", 0, 0))
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{stack.ports.kafka}")
+    updates = asyncio.run(_read_effects(kafka, {str(c): float(s) for c, s in spend_rows}, deadline))
+    return updates, previous
