@@ -48,21 +48,18 @@ def make_raw_event(payload: dict[str, Any] | None = None, **overrides: Any) -> R
 
 def canonical_row_event(day: date, campaign_id: str = "c1", spend: float = 10.5, **extra: Any) -> RawEvent:
     """A raw event of the built-in ``canonical`` source holding one marketing row."""
-    payload = (
-        {
-            "date": day.isoformat(),
-            "channel": "meta",
-            "platform": "facebook",
-            "campaign_id": campaign_id,
-            "currency": "USD",
-            "spend": spend,
-            "impressions": 1000,
-            "clicks": 20,
-            "conversions": 2,
-            "revenue": 40.0,
-        }
-        | extra
-    )
+    payload = {
+        "date": day.isoformat(),
+        "channel": "meta",
+        "platform": "facebook",
+        "campaign_id": campaign_id,
+        "currency": "USD",
+        "spend": spend,
+        "impressions": 1000,
+        "clicks": 20,
+        "conversions": 2,
+        "revenue": 40.0,
+    } | extra
     return make_raw_event(payload, idempotency_key=idempotency_key("row", day, campaign_id))
 
 
