@@ -28,7 +28,7 @@ from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.stack import EmbeddedStack, StackPorts
 from liftos.streaming.codec import encode
-from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer
+from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish_raw
 from liftos.topics import ALL_TOPICS, RAW
 from liftos.warehouse.client import connect
 
@@ -71,8 +71,8 @@ async def publish(settings: KafkaSettings, payloads: list[tuple[bytes, bytes]]) 
     producer = make_producer(settings)
     await producer.start()
     started = time.perf_counter()
-    futures = [await producer.send(RAW.name, value=value, key=key) for key, value in payloads]
-    await asyncio.gather(*futures)
+    for index in range(0, len(payloads), 5_000):
+        await publish_raw(producer, RAW.name, payloads[index : index + 5_000])
     await producer.stop()
     return time.perf_counter() - started
 

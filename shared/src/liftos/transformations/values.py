@@ -3,7 +3,7 @@
 Every parser raises :class:`~liftos.errors.DataError` with the field's name on anything it cannot
 trust: wrong types (bools, lists, dicts), non-finite numbers (``"NaN"``, ``"inf"``), negatives and
 implausibly large values (above :data:`MAX_VALUE`). Because the parsed values are already checked
-against every constraint of the output models, rows are built with ``model_construct`` (no second
+against every constraint of the output models, rows are built with ``Event.from_validated`` (no second
 validation on the hot path).
 """
 
@@ -13,9 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Final, TypeVar
-
-from pydantic import BaseModel
+from typing import Any, Final
 
 from liftos.errors import DataError
 from liftos.events import NormalizedRow, RawEvent, StoreOutcomeRow
@@ -118,23 +116,6 @@ def single_day(first: date, last: date, what: str) -> date:
     return first
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _construct(model: type[M], values: dict[str, Any]) -> M:
-    """An instance of ``model`` from a dict holding EVERY field, already validated by the caller.
-
-    What ``model_construct`` does for a complete dict (no defaults to fill, no extras, no private
-    attributes), without its per-field bookkeeping: about six times cheaper on the hot path.
-    """
-    row = model.__new__(model)
-    object.__setattr__(row, "__dict__", {name: values[name] for name in model.model_fields})
-    object.__setattr__(row, "__pydantic_fields_set__", set(values))
-    object.__setattr__(row, "__pydantic_extra__", None)
-    object.__setattr__(row, "__pydantic_private__", None)
-    return row
-
-
 def build_marketing_row(
     event: RawEvent,
     context: MappingContext,
@@ -169,15 +150,14 @@ def build_marketing_row(
         "event_id": event.idempotency_key,
         "version": event.version,
     }
-    return _construct(NormalizedRow, values)
+    return NormalizedRow.from_validated(values)
 
 
 def build_outcome_row(
     event: RawEvent, context: MappingContext, currency: str, on: date, orders: int, revenue: float
 ) -> StoreOutcomeRow:
     """A store-outcome row; ``revenue`` (``currency`` units) is converted to the reporting currency."""
-    return _construct(
-        StoreOutcomeRow,
+    return StoreOutcomeRow.from_validated(
         {
             "date": on,
             "source": event.source,
