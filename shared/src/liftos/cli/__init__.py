@@ -29,7 +29,12 @@ app = typer.Typer(
 
 # (module, attribute) of sub-command groups; a module that is not installed yet is skipped.
 _GROUPS: tuple[tuple[str, str, str], ...] = (("sandbox", "liftos.sandbox.cli", "app"),)
-_COMMAND_MODULES: tuple[str, ...] = ("liftos.cli.infra", "liftos.cli.demo", "liftos.cli.schema")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "liftos.cli.infra",
+    "liftos.cli.demo",
+    "liftos.cli.schema",
+    "liftos.cli.report",
+)
 
 
 def _service_command(entry: EntryPoint) -> Callable[[], None]:

@@ -1,0 +1,311 @@
+"""What the one-page report shows, read from the warehouse into frozen dataclasses.
+
+Every read uses ``FINAL`` so re-read and redelivered rows count once (the data-quality section also
+counts the rows before collapsing). The report describes the **latest** model version in
+``effect_updates``; the platform-reported ROAS, the outcome total and the data-quality figures are
+computed over that version's window (``window_start..window_end``, inclusive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from liftos.errors import LiftOSError
+
+__all__ = [
+    "ChannelEffectRow",
+    "ChannelQuality",
+    "DataQuality",
+    "ModelMetadata",
+    "NoModelError",
+    "OutcomeQuality",
+    "Waterfall",
+    "dead_letter_note",
+    "load_data_quality",
+    "load_effects",
+    "load_metadata",
+    "load_waterfall",
+]
+
+#: Why the report cannot show dead-letter counts (they live on topics and in metrics, not in tables).
+DEAD_LETTER_NOTE = (
+    "Not tracked in the warehouse: dead letters go to the stages' <input topic>.dlq topics and are "
+    "counted by the liftos_normalizer_dead_lettered_total and liftos_enricher_dead_lettered_total "
+    "metrics (see the pipeline dashboard)."
+)
+
+
+class NoModelError(LiftOSError):
+    """The warehouse holds no model version yet (the causal engine has not published)."""
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """Identity of the model version the report describes."""
+
+    model_version: int
+    method: str
+    trained_at: datetime
+    window_start: date
+    window_end: date
+    confidence_level: float
+    outcome: str
+    currencies: tuple[str, ...]
+
+    @property
+    def window_days(self) -> int:
+        """Number of days in the model window (inclusive)."""
+        return (self.window_end - self.window_start).days + 1
+
+
+@dataclass(frozen=True)
+class ChannelEffectRow:
+    """One channel's published effect, next to what the platform reported over the same window.
+
+    ``iroas_lower``/``iroas_upper`` are the lift interval divided by spend; ``platform_roas`` is
+    ``platform_revenue / platform_spend`` from ``marketing_daily`` (NaN without spend).
+    """
+
+    channel: str
+    spend: float
+    revenue_lift: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float
+    incremental_roas: float
+    marginal_roas: float
+    refresh_stability: float | None
+    platform_spend: float
+    platform_revenue: float
+
+    @property
+    def iroas_lower(self) -> float:
+        """Lower end of the iROAS interval."""
+        return self.ci_lower / self.spend if self.spend else float("nan")
+
+    @property
+    def iroas_upper(self) -> float:
+        """Upper end of the iROAS interval."""
+        return self.ci_upper / self.spend if self.spend else float("nan")
+
+    @property
+    def platform_roas(self) -> float:
+        """Platform-reported ROAS over the window."""
+        return self.platform_revenue / self.platform_spend if self.platform_spend else float("nan")
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """Store revenue over the window split into the baseline and each channel's revenue lift."""
+
+    total_revenue: float
+    outcome_days: int
+    lifts: tuple[tuple[str, float], ...]
+
+    @property
+    def baseline(self) -> float:
+        """Revenue not attributed to any channel: total minus the channels' lifts."""
+        return self.total_revenue - sum(lift for _, lift in self.lifts)
+
+
+@dataclass(frozen=True)
+class ChannelQuality:
+    """Rows and date coverage of one channel in ``marketing_daily``.
+
+    ``rows``: physical rows; ``rows_final``: rows after ``FINAL`` collapsed rewrites, so
+    ``rows - rows_final`` duplicates were collapsed. ``days_in_window``: distinct dates with data inside
+    the model window; the rest of the window's days have no row (no active campaign, or not ingested).
+    """
+
+    channel: str
+    rows: int
+    rows_final: int
+    first_date: date
+    last_date: date
+    days_in_window: int
+    window_days: int
+
+    @property
+    def duplicates(self) -> int:
+        """Rows collapsed by ``FINAL`` (re-reads, redeliveries, restatements)."""
+        return self.rows - self.rows_final
+
+    @property
+    def missing_days(self) -> int:
+        """Days of the model window without any row of this channel."""
+        return self.window_days - self.days_in_window
+
+
+@dataclass(frozen=True)
+class OutcomeQuality:
+    """Rows and date coverage of ``store_outcomes`` (same meaning as :class:`ChannelQuality`)."""
+
+    rows: int
+    rows_final: int
+    days_in_window: int
+    window_days: int
+
+    @property
+    def duplicates(self) -> int:
+        """Rows collapsed by ``FINAL``."""
+        return self.rows - self.rows_final
+
+    @property
+    def missing_days(self) -> int:
+        """Days of the model window without an outcome."""
+        return self.window_days - self.days_in_window
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """The data-quality summary: per-channel and outcome coverage, and the dead-letter note."""
+
+    channels: tuple[ChannelQuality, ...]
+    outcomes: OutcomeQuality
+    dead_letters: str
+
+
+def dead_letter_note() -> str:
+    """What the report says about dead letters."""
+    return DEAD_LETTER_NOTE
+
+
+_LATEST_SQL = """
+SELECT model_version, method, trained_at, window_start, window_end, confidence_level, outcome
+FROM effect_updates FINAL
+WHERE model_version = (SELECT max(model_version) FROM effect_updates FINAL)
+ORDER BY trained_at DESC
+LIMIT 1
+"""
+
+_EFFECTS_SQL = """
+SELECT e.channel, e.spend, e.revenue_lift, e.ci_lower, e.ci_upper, e.p_value, e.incremental_roas,
+       e.marginal_roas, e.refresh_stability, ifNull(p.spend, 0), ifNull(p.revenue, 0)
+FROM (SELECT * FROM effect_updates FINAL WHERE model_version = {version:Int64}) AS e
+LEFT JOIN (
+    SELECT channel, sum(spend) AS spend, sum(revenue) AS revenue
+    FROM marketing_daily FINAL
+    WHERE date BETWEEN {start:Date32} AND {end:Date32}
+    GROUP BY channel
+) AS p ON p.channel = e.channel
+ORDER BY e.channel
+"""
+
+_OUTCOME_TOTAL_SQL = """
+SELECT sum(revenue), count() FROM store_outcomes FINAL WHERE date BETWEEN {start:Date32} AND {end:Date32}
+"""
+
+_CHANNEL_ROWS_SQL = """
+SELECT channel, count(), min(date), max(date), uniqExactIf(date, date BETWEEN {start:Date32} AND {end:Date32})
+FROM marketing_daily {final}
+GROUP BY channel
+ORDER BY channel
+"""
+
+_OUTCOME_ROWS_SQL = """
+SELECT count(), uniqExactIf(date, date BETWEEN {start:Date32} AND {end:Date32})
+FROM store_outcomes {final}
+"""
+
+
+def _window(meta: ModelMetadata) -> dict[str, Any]:
+    return {"start": meta.window_start, "end": meta.window_end}
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def load_metadata(client: Client) -> ModelMetadata:
+    """Metadata of the latest model version.
+
+    Raises:
+        NoModelError: ``effect_updates`` is empty.
+    """
+    rows = client.query(_LATEST_SQL).result_rows
+    if not rows:
+        raise NoModelError("no model version in effect_updates yet: run the causal engine first")
+    version, method, trained_at, start, end, level, outcome = rows[0]
+    currencies = client.query("SELECT DISTINCT currency FROM marketing_daily ORDER BY currency").result_rows
+    return ModelMetadata(
+        model_version=int(version),
+        method=str(method),
+        trained_at=_aware(trained_at),
+        window_start=_as_date(start),
+        window_end=_as_date(end),
+        confidence_level=float(level),
+        outcome=str(outcome),
+        currencies=tuple(str(row[0]) for row in currencies),
+    )
+
+
+def _effect_row(row: Sequence[Any]) -> ChannelEffectRow:
+    channel, spend, lift, low, high, p_value, iroas, mroas, stability, p_spend, p_revenue = row
+    return ChannelEffectRow(
+        channel=str(channel),
+        spend=float(spend),
+        revenue_lift=float(lift),
+        ci_lower=float(low),
+        ci_upper=float(high),
+        p_value=float(p_value),
+        incremental_roas=float(iroas),
+        marginal_roas=float(mroas),
+        refresh_stability=None if stability is None else float(stability),
+        platform_spend=float(p_spend or 0.0),
+        platform_revenue=float(p_revenue or 0.0),
+    )
+
+
+def load_effects(client: Client, meta: ModelMetadata) -> tuple[ChannelEffectRow, ...]:
+    """The latest version's effect per channel with the platform-reported spend and revenue."""
+    parameters = {"version": meta.model_version, **_window(meta)}
+    rows = client.query(_EFFECTS_SQL, parameters=parameters).result_rows
+    return tuple(_effect_row(row) for row in rows)
+
+
+def load_waterfall(client: Client, meta: ModelMetadata, effects: Sequence[ChannelEffectRow]) -> Waterfall:
+    """Store revenue over the model window and the channels' lifts."""
+    total, days = client.query(_OUTCOME_TOTAL_SQL, parameters=_window(meta)).result_rows[0]
+    return Waterfall(
+        total_revenue=float(total or 0.0),
+        outcome_days=int(days),
+        lifts=tuple((e.channel, e.revenue_lift) for e in effects),
+    )
+
+
+def _channel_counts(client: Client, meta: ModelMetadata, final: bool) -> dict[str, Sequence[Any]]:
+    sql = _CHANNEL_ROWS_SQL.replace("{final}", "FINAL" if final else "")
+    return {str(row[0]): row for row in client.query(sql, parameters=_window(meta)).result_rows}
+
+
+def _outcome_quality(client: Client, meta: ModelMetadata) -> OutcomeQuality:
+    raw = client.query(_OUTCOME_ROWS_SQL.replace("{final}", ""), parameters=_window(meta)).result_rows[0]
+    final = client.query(_OUTCOME_ROWS_SQL.replace("{final}", "FINAL"), parameters=_window(meta)).result_rows
+    return OutcomeQuality(int(raw[0]), int(final[0][0]), int(final[0][1]), meta.window_days)
+
+
+def load_data_quality(client: Client, meta: ModelMetadata) -> DataQuality:
+    """Row counts, duplicates collapsed and date coverage per channel and for the store outcome."""
+    raw, final = _channel_counts(client, meta, False), _channel_counts(client, meta, True)
+    channels = tuple(
+        ChannelQuality(
+            channel=name,
+            rows=int(raw[name][1]),
+            rows_final=int(row[1]),
+            first_date=_as_date(row[2]),
+            last_date=_as_date(row[3]),
+            days_in_window=int(row[4]),
+            window_days=meta.window_days,
+        )
+        for name, row in final.items()
+    )
+    return DataQuality(channels, _outcome_quality(client, meta), dead_letter_note())
