@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +17,9 @@ from liftos.pipeline.messages import Inbound
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
-from liftos.streaming.kafka import ensure_topics, make_producer, publish
+from liftos.streaming.kafka import LazyProducer, publish
 from liftos.streaming.stage import StageConsumer
-from liftos.topics import ALL_TOPICS, ENRICHED, NORMALIZED, OUTCOMES
+from liftos.topics import ENRICHED, NORMALIZED, OUTCOMES
 from liftos.warehouse.client import connect_async, insert_events_async
 from liftos_enricher import metrics
 from liftos_enricher.settings import EnricherSettings
@@ -35,16 +36,14 @@ class Enricher:
         self._settings = settings
         self._log = log
         self._client: AsyncClient | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._producer = LazyProducer(settings.kafka, STAGE)
+        self._connecting = asyncio.Lock()
 
     async def _connect(self) -> tuple[AsyncClient, AIOKafkaProducer]:
-        if self._client is None:
-            self._client = await connect_async(self._settings.warehouse)
-        if self._producer is None:
-            await ensure_topics(self._settings.kafka, ALL_TOPICS)
-            self._producer = make_producer(self._settings.kafka, client_suffix=STAGE)
-            await self._producer.start()
-        return self._client, self._producer
+        async with self._connecting:  # batches are handled concurrently; connect once
+            if self._client is None:
+                self._client = await connect_async(self._settings.warehouse)
+        return self._client, await self._producer.get()
 
     async def _write(self, batch: EnrichedBatch) -> None:
         client, producer = await self._connect()

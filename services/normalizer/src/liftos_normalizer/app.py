@@ -8,16 +8,15 @@ from collections import Counter
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaProducer
 
 from liftos.pipeline.messages import Inbound
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
-from liftos.streaming.kafka import ensure_topics, make_producer, publish
+from liftos.streaming.kafka import LazyProducer, publish
 from liftos.streaming.stage import StageConsumer
-from liftos.topics import ALL_TOPICS, NORMALIZED, OUTCOMES, RAW
+from liftos.topics import NORMALIZED, OUTCOMES, RAW
 from liftos_normalizer import metrics
 from liftos_normalizer.settings import NormalizerSettings
 
@@ -32,18 +31,15 @@ class Normalizer:
     def __init__(self, settings: NormalizerSettings, log: Any) -> None:
         self._settings = settings
         self._log = log
-        self._producer: AIOKafkaProducer | None = None
+        self._producer = LazyProducer(settings.kafka, STAGE)
         self._context = settings.mapping_context()
 
     async def _deliver(self, batch: NormalizedBatch) -> None:
-        if self._producer is None:
-            await ensure_topics(self._settings.kafka, ALL_TOPICS)
-            self._producer = make_producer(self._settings.kafka, client_suffix=STAGE)
-            await self._producer.start()
+        producer = await self._producer.get()
         await asyncio.gather(
-            publish(self._producer, NORMALIZED, batch.rows),
-            publish(self._producer, OUTCOMES, batch.outcomes),
-            DeadLetterSink(self._producer, STAGE).send_all(batch.dead_letters),
+            publish(producer, NORMALIZED, batch.rows),
+            publish(producer, OUTCOMES, batch.outcomes),
+            DeadLetterSink(producer, STAGE).send_all(batch.dead_letters),
         )
 
     async def handle(self, messages: list[Inbound]) -> None:

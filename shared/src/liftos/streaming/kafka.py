@@ -24,9 +24,10 @@ from liftos.errors import TransientError
 from liftos.events import Event
 from liftos.settings import KafkaSettings
 from liftos.streaming.codec import encode
-from liftos.topics import TopicSpec
+from liftos.topics import ALL_TOPICS, TopicSpec
 
 __all__ = [
+    "LazyProducer",
     "client_options",
     "ensure_topics",
     "make_consumer",
@@ -183,3 +184,31 @@ async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> N
     raise TransientError(
         f"Kafka at {settings.bootstrap_servers} did not answer in {timeout_s} s: {last_error}"
     )
+
+
+class LazyProducer:
+    """One producer per process, created and started on first use inside the running event loop.
+
+    aiokafka clients must be created inside the loop that uses them, and a stream stage handles
+    several batches concurrently, so creation is guarded by a lock: every batch shares one producer.
+    The topics (and their dead-letter topics) are ensured once, before the first send.
+    """
+
+    def __init__(self, settings: KafkaSettings, client_suffix: str) -> None:
+        self._settings = settings
+        self._client_suffix = client_suffix
+        self._producer: AIOKafkaProducer | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def get(self) -> AIOKafkaProducer:
+        """The started producer."""
+        if self._producer is not None:
+            return self._producer
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            if self._producer is None:
+                await ensure_topics(self._settings, ALL_TOPICS)
+                producer = make_producer(self._settings, client_suffix=self._client_suffix)
+                await producer.start()
+                self._producer = producer
+        return self._producer

@@ -11,7 +11,8 @@ Only then are the batch's offsets committed: a crash or rebalance in between red
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -25,7 +26,7 @@ from liftos.streaming.kafka import make_consumer
 __all__ = ["BatchHandler", "StageConsumer"]
 
 #: Delivers one batch; returns only when every output is acknowledged (or raises to stop the stage).
-BatchHandler = Callable[[list[Inbound]], Awaitable[None]]
+BatchHandler = Callable[[list[Inbound]], Coroutine[Any, Any, None]]
 
 
 def _inbound(record: ConsumerRecord[bytes, bytes]) -> Inbound:
@@ -37,6 +38,10 @@ class StageConsumer:
 
     ``lag``, when given, is a gauge labelled ``topic, partition`` set after every batch to the
     messages still behind the partition's high watermark.
+
+    Up to ``max_in_flight`` batches are handled at once, so the next batch is decoded and mapped while
+    the previous one waits for its acknowledgements; offsets are still committed strictly in batch
+    order, each only after its own batch (and every earlier one) was delivered.
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class StageConsumer:
         max_wait_ms: int = 200,
         log: Any = None,
         lag: Gauge | None = None,
+        max_in_flight: int = 2,
     ) -> None:
         self.kafka = kafka
         self._topics = topics
@@ -58,6 +64,7 @@ class StageConsumer:
         self._max_wait_ms = max_wait_ms
         self._log = log
         self._lag = lag
+        self._max_in_flight = max_in_flight
         self.started = False
 
     def assigned(self) -> bool:
@@ -75,17 +82,31 @@ class StageConsumer:
         )
         await consumer.start()
         self.started = True
+        pending: deque[tuple[asyncio.Task[None], dict[TopicPartition, int]]] = deque()
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=self._max_wait_ms, max_records=self._max_records)
                 if batches:
-                    await handle([_inbound(record) for records in batches.values() for record in records])
-                    next_offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    await self._commit(consumer, next_offsets)
-                    self._record_lag(consumer, next_offsets)
+                    messages = [_inbound(record) for records in batches.values() for record in records]
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                    pending.append((asyncio.create_task(handle(messages)), offsets))
+                while pending and (pending[0][0].done() or len(pending) >= self._max_in_flight):
+                    await self._settle(consumer, *pending.popleft())
+            while pending:  # stopping: finish and commit what is already in hand
+                await self._settle(consumer, *pending.popleft())
         finally:
+            for task, _ in pending:
+                task.cancel()
             self.started = False
             await consumer.stop()
+
+    async def _settle(
+        self, consumer: AIOKafkaConsumer, task: asyncio.Task[None], offsets: dict[TopicPartition, int]
+    ) -> None:
+        """Wait for one batch's delivery (a handler error stops the stage), then commit its offsets."""
+        await task
+        await self._commit(consumer, offsets)
+        self._record_lag(consumer, offsets)
 
     def _record_lag(self, consumer: AIOKafkaConsumer, next_offsets: dict[TopicPartition, int]) -> None:
         """Messages behind each partition's high watermark (from fetch responses, exact on Tansu)."""
