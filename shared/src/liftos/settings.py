@@ -95,6 +95,8 @@ class ServiceSettings(BaseSettings):
         frozen=True,
         extra="ignore",
         env_ignore_empty=True,
+        # a validation error must not echo the raw input: it holds every secret of the environment
+        hide_input_in_errors=True,
     )
 
     mode: Literal["embedded", "production"] = "embedded"

@@ -226,6 +226,28 @@ class EmbeddedStack:
                 process.wait()
             _signal_group(process, signal.SIGKILL)  # anything the child left in its group
 
+    def restart(self, name: str, timeout_s: float = 60.0) -> float:
+        """Start the process ``name`` again (same argv and environment) after it exited or was killed.
+
+        Returns:
+            Seconds until it was healthy again.
+
+        Raises:
+            ValueError: no process of that name, or it is still running.
+            TransientError: it exited again or was not healthy within ``timeout_s``.
+        """
+        child = next((c for c in self.processes if c.name == name), None)
+        if child is None:
+            raise ValueError(f"no process named {name!r} in this stack")
+        if child.process is not None and child.process.poll() is None:
+            raise ValueError(f"{name} is still running")
+        if child.process is not None:
+            _signal_group(child.process, signal.SIGKILL)  # anything the dead child left in its group
+        started = time.monotonic()
+        self._spawn(child)
+        self._wait_healthy([child], started + timeout_s, started, None)
+        return time.monotonic() - started
+
     def failed(self) -> list[str]:
         """Names of processes that have exited."""
         return [c.name for c in self.processes if c.process is not None and c.process.poll() is not None]
