@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -26,8 +25,9 @@ import structlog
 
 from liftos.events import RawEvent
 from liftos.integrations import CursorStore, sync_connector
+from liftos.sandbox import WorldSpec
 from liftos.sandbox.credentials import credentials_for_seed
-from liftos.sandbox.environment import connector_environment
+from liftos.sandbox.environment import connector_environment, sandbox_argv
 from liftos.settings import KafkaSettings
 from liftos.streaming.broker import LocalBroker, free_port, wait_for_port
 from liftos.streaming.kafka import ensure_topics, make_producer, publish
@@ -82,25 +82,7 @@ async def backfill(kafka: KafkaSettings, start: date, state: Path) -> None:
 def main(days: int, entities: int, fault_rate: float) -> None:
     start = END - timedelta(days=days - 1)
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "liftos.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        "--seed",
-        str(SEED),
-        "--start",
-        start.isoformat(),
-        "--end",
-        END.isoformat(),
-        "--entities",
-        str(entities),
-        "--fault-rate",
-        str(fault_rate),
-        "--no-rate-limits",
-    ]
+    argv = sandbox_argv(port, WorldSpec(SEED, "default", start, END, entities), fault_rate=fault_rate)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     logging.basicConfig(level=logging.WARNING)
     environment = connector_environment(credentials_for_seed(SEED), f"http://127.0.0.1:{port}")

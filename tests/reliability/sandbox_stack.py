@@ -23,6 +23,7 @@ from clickhouse_connect.driver.client import Client
 from liftos.demo import _service_environment
 from liftos.events import EffectUpdate
 from liftos.sandbox import World, WorldSpec, simulate_world
+from liftos.sandbox.environment import sandbox_argv
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.stack import EmbeddedStack, StackPorts
 from liftos.streaming.broker import free_port, wait_for_port
@@ -131,29 +132,8 @@ def _sandbox(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-    argv = [
-        sys.executable,
-        "-m",
-        "liftos.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        "--seed",
-        str(world.spec.seed),
-        "--scenario",
-        world.spec.scenario,
-        "--start",
-        start.isoformat(),
-        "--end",
-        END.isoformat(),
-        "--entities",
-        str(world.spec.entities_per_channel),
-        "--fault-rate",
-        str(fault_rate),
-        "--latency-ms",
-        str(latency_ms),
-        "--rate-limits" if rate_limits else "--no-rate-limits",
-    ]
+    spec = WorldSpec(world.spec.seed, world.spec.scenario, start, END, world.spec.entities_per_channel)
+    argv = sandbox_argv(port, spec, fault_rate=fault_rate, latency_ms=latency_ms, rate_limits=rate_limits)
     with log.open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 

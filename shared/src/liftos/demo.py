@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from typing import Any
 from liftos.errors import TransientError
 from liftos.events import EffectUpdate
 from liftos.sandbox import WorldSpec, simulate_world
-from liftos.sandbox.environment import connector_environment
+from liftos.sandbox.environment import connector_environment, sandbox_argv
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.stack import EmbeddedStack, StackPorts
 from liftos.streaming.broker import free_port, wait_for_port
@@ -85,28 +84,8 @@ class Stage:
 Report = Callable[[Stage], None]
 
 
-def _sandbox(options: DemoOptions, start: date, port: int, log: Path) -> subprocess.Popen[bytes]:
-    argv = [
-        sys.executable,
-        "-m",
-        "liftos.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        "--seed",
-        str(options.seed),
-        "--scenario",
-        options.scenario,
-        "--start",
-        start.isoformat(),
-        "--end",
-        DEMO_END.isoformat(),
-        "--entities",
-        str(options.entities),
-        "--fault-rate",
-        str(options.fault_rate),
-        "--no-rate-limits",
-    ]
+def _sandbox(options: DemoOptions, spec: WorldSpec, port: int, log: Path) -> subprocess.Popen[bytes]:
+    argv = sandbox_argv(port, spec, fault_rate=options.fault_rate)
     with log.open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -186,7 +165,7 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     world = simulate_world(spec)
     options.data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    sandbox = _sandbox(options, start, port, options.data_dir / "sandbox.log")
+    sandbox = _sandbox(options, spec, port, options.data_dir / "sandbox.log")
     try:
         wait_for_port("127.0.0.1", port, 120)
         environment = _service_environment(start, world, f"http://127.0.0.1:{port}")

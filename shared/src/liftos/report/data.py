@@ -114,19 +114,16 @@ class Waterfall:
 
 
 @dataclass(frozen=True)
-class ChannelQuality:
-    """Rows and date coverage of one channel in ``marketing_daily``.
+class OutcomeQuality:
+    """Rows and date coverage of a table over the model window (``store_outcomes`` as it is).
 
     ``rows``: physical rows; ``rows_final``: rows after ``FINAL`` collapsed rewrites, so
     ``rows - rows_final`` duplicates were collapsed. ``days_in_window``: distinct dates with data inside
-    the model window; the rest of the window's days have no row (no active campaign, or not ingested).
+    the model window; the rest of the window's days have no row.
     """
 
-    channel: str
     rows: int
     rows_final: int
-    first_date: date
-    last_date: date
     days_in_window: int
     window_days: int
 
@@ -137,28 +134,18 @@ class ChannelQuality:
 
     @property
     def missing_days(self) -> int:
-        """Days of the model window without any row of this channel."""
+        """Days of the model window without any row."""
         return self.window_days - self.days_in_window
 
 
-@dataclass(frozen=True)
-class OutcomeQuality:
-    """Rows and date coverage of ``store_outcomes`` (same meaning as :class:`ChannelQuality`)."""
+@dataclass(frozen=True, kw_only=True)
+class ChannelQuality(OutcomeQuality):
+    """Coverage of one channel in ``marketing_daily`` (a day without rows: no active campaign, or not
+    ingested), with the first and last date it has."""
 
-    rows: int
-    rows_final: int
-    days_in_window: int
-    window_days: int
-
-    @property
-    def duplicates(self) -> int:
-        """Rows collapsed by ``FINAL``."""
-        return self.rows - self.rows_final
-
-    @property
-    def missing_days(self) -> int:
-        """Days of the model window without an outcome."""
-        return self.window_days - self.days_in_window
+    channel: str
+    first_date: date
+    last_date: date
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
-__all__ = ["connector_environment"]
+from liftos.sandbox.world import WorldSpec
+
+__all__ = ["connector_environment", "sandbox_argv"]
+
+
+def sandbox_argv(
+    port: int, spec: WorldSpec, *, fault_rate: float = 0.0, latency_ms: float = 0.0, rate_limits: bool = False
+) -> list[str]:
+    """Command line of ``liftos sandbox`` serving the world of ``spec`` on loopback ``port``.
+
+    ``rate_limits=False`` lifts Klaviyo's documented rate tiers (a daily reports backfill would take
+    hours under them, as on the real platform).
+    """
+    return [
+        sys.executable, "-m", "liftos.cli", "sandbox",
+        "--port", str(port),
+        "--seed", str(spec.seed),
+        "--scenario", spec.scenario,
+        "--start", spec.start.isoformat(),
+        "--end", spec.end.isoformat(),
+        "--entities", str(spec.entities_per_channel),
+        "--fault-rate", str(fault_rate),
+        "--latency-ms", str(latency_ms),
+        "--rate-limits" if rate_limits else "--no-rate-limits",
+    ]  # fmt: skip
 
 
 def connector_environment(credentials: Mapping[str, Mapping[str, str]], base_url: str) -> dict[str, str]:
