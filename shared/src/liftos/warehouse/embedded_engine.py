@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chdb
+# `chdb` (the wrapper wheel) and `chdb-core` (the engine) both ship `chdb/__init__.py`; which one
+# lands depends on install order, and only the engine's re-export is typed. `chdb.state` is the
+# engine's own module in both layouts.
+from chdb.state import connect as chdb_connect
 
 from liftos.warehouse.embedded_protocol import (
     SESSION_IS_LOCKED,
@@ -110,7 +113,7 @@ class Engine:
     def open(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         # The anchor connection keeps the embedded engine initialised for the process lifetime.
-        self._anchor = chdb.connect(str(self.path))
+        self._anchor = chdb_connect(str(self.path))
         row = self._anchor.query("SELECT version(), timezone()", "TabSeparated").bytes().decode()
         self.version, self.timezone = row.rstrip("\n").split("\t")
 
@@ -278,7 +281,7 @@ class Engine:
 
     def _new_connection(self) -> Any:
         try:
-            return chdb.connect(str(self.path))
+            return chdb_connect(str(self.path))
         except Exception as exc:
             raise WarehouseError.from_engine(exc) from exc
 
