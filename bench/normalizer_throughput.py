@@ -1,16 +1,19 @@
 """Normalizer throughput on the real broker, next to a plain aiokafka consume of the same topic.
 
 Usage: .venv/bin/python bench/normalizer_throughput.py [--messages 200000] [--batch-size 2000]
+       [--replicas 1,2]
 
 Starts a local Tansu broker, publishes N realistic Meta insights / Google Ads rows as RawEvents
 (built by the connectors' own ``to_raw_events``) to the raw topic, then in the same run measures:
 
 (a) a plain aiokafka consume of the raw topic (fresh group, ``getmany`` loop, no commits);
-(b) the normalizer service as a real process (``python -m liftos_normalizer``) reading the topic from
-    the start, mapping and publishing every row with acks; its rate is measured from the first
-    processed message to the last, through its ``liftos_normalizer_messages_in_total`` metric.
+(b) the normalizer service as real processes (``python -m liftos_normalizer``), once per ``--replicas``
+    count (default: 1, then 2 processes sharing one fresh consumer group), each time reading the topic
+    from the start, mapping and publishing every row with acks; the rate is measured from the first
+    processed message to the last, through the summed ``liftos_normalizer_messages_in_total`` metrics.
 
-Prints both rates and their ratio (the goal is at least 1/3).
+Prints the rates and their ratios to the plain consume (the goal is at least 1/3). Each normalizer
+process is one Python thread; replicas are how the stage uses a second core (``liftos up --replicas``).
 """
 
 from __future__ import annotations
@@ -126,38 +129,48 @@ def _metric(port: int) -> float:
 
 
 def normalizer_rate(
-    bootstrap: str, count: int, batch_size: int, timeout_s: float = 600.0
+    bootstrap: str, count: int, batch_size: int, replicas: int, timeout_s: float = 600.0
 ) -> tuple[float, float]:
-    """Start the normalizer process; (messages/s from first processed to last, start-up seconds)."""
-    port = free_port("127.0.0.1")
-    env = os.environ | {
-        "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
-        "LIFTOS_OBSERVABILITY__PORT": str(port),
-        "LIFTOS_OBSERVABILITY__LOG_LEVEL": "WARNING",
-        "LIFTOS_DATA_DIR": tempfile.mkdtemp(prefix="bench-normalizer-"),
-        "LIFTOS_BATCH_SIZE": str(batch_size),
-        "LIFTOS_FX_RATES": '{"EUR": 1.08, "GBP": 1.27}',
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "liftos_normalizer"], env=env, stdout=subprocess.DEVNULL
-    )
+    """Run the normalizer as ``replicas`` processes (one consumer group, fresh, reading the topic from
+    the start); (messages/s from the first processed message to the last, start-up seconds)."""
+    ports = [free_port("127.0.0.1") for _ in range(replicas)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "liftos_normalizer"],
+            env=os.environ
+            | {
+                "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+                "LIFTOS_OBSERVABILITY__PORT": str(port),
+                "LIFTOS_OBSERVABILITY__LOG_LEVEL": "WARNING",
+                "LIFTOS_DATA_DIR": tempfile.mkdtemp(prefix="bench-normalizer-"),
+                "LIFTOS_APP_ID": f"bench-normalizer-app-{replicas}",
+                "LIFTOS_CONSUMER_GROUP": f"bench-normalizer-{replicas}",
+                "LIFTOS_BATCH_SIZE": str(batch_size),
+                "LIFTOS_FX_RATES": '{"EUR": 1.08, "GBP": 1.27}',
+            },
+            stdout=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
     launched, first, first_value, value = time.perf_counter(), 0.0, 0.0, 0.0
     try:
         while value < count:
-            if process.poll() is not None or time.perf_counter() - launched > timeout_s:
+            if any(p.poll() is not None for p in processes) or time.perf_counter() - launched > timeout_s:
                 raise RuntimeError(f"normalizer stopped or stalled at {value:.0f}/{count} messages")
-            value = _metric(port)
+            value = sum(max(0.0, _metric(port)) for port in ports)
             if value > 0 and not first:
                 first, first_value = time.perf_counter(), value
             time.sleep(0.02)
         last = time.perf_counter()
     finally:
-        process.terminate()
-        process.wait(10)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
     return (value - first_value) / (last - first), first - launched
 
 
-async def main(messages: int, batch_size: int) -> None:
+async def main(messages: int, batch_size: int, replicas: list[int]) -> None:
     started = time.perf_counter()
     events = build_events(messages)
     size = sum(len(encode(e)) for e in events[:: max(1, messages // 1000)]) / len(
@@ -174,14 +187,26 @@ async def main(messages: int, batch_size: int) -> None:
         print(f"publish (acks=all)  {messages / produce_s:,.0f} msg/s")
         plain = await plain_consume(settings, messages)
         print(f"plain consume       {plain:,.0f} msg/s  (aiokafka getmany, fresh group)")
-        rate, startup = normalizer_rate(broker.bootstrap_servers, messages, batch_size)
-        print(f"normalizer service  {rate:,.0f} msg/s  (map + publish + commit; start-up {startup:.1f} s)")
-    print(f"ratio               {rate / plain:.2f}  (goal >= 0.33)")
+        rates = {}
+        for count in replicas:
+            rates[count], startup = normalizer_rate(broker.bootstrap_servers, messages, batch_size, count)
+            print(
+                f"normalizer x{count}       {rates[count]:,.0f} msg/s  ({count} process(es), one group; "
+                f"map + publish + commit; start-up {startup:.1f} s)"
+            )
+    for count, rate in rates.items():
+        print(f"ratio x{count}            {rate / plain:.2f}  (normalizer / plain consume; goal >= 0.33)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=2_000)
+    parser.add_argument(
+        "--replicas",
+        default="1,2",
+        help="comma-separated process counts to measure the normalizer with (default 1,2)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.messages, arguments.batch_size))
+    counts = [int(part) for part in arguments.replicas.split(",")]
+    asyncio.run(main(arguments.messages, arguments.batch_size, counts))

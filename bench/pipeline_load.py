@@ -1,6 +1,7 @@
 """Load: millions of raw rows through the real broker and warehouse, per-stage throughput and freshness.
 
-Usage: .venv/bin/python bench/pipeline_load.py [--rows 2000000] [--paced-seconds 30] [--profile DIR]
+Usage: .venv/bin/python bench/pipeline_load.py [--rows 2000000] [--paced-seconds 30] [--paced-rate R]
+       [--profile DIR]
 
 Starts the embedded stack's broker, warehouse, normalizer and enricher as separate processes, then:
 
@@ -11,8 +12,9 @@ Starts the embedded stack's broker, warehouse, normalizer and enricher as separa
    campaign-day per event) as fast as the producer goes, and watches the normalizer's and the enricher's
    counters until every row is written to the warehouse. Prints the rate of each stage (publish,
    normalizer out, enricher written = queryable) over the burst, and checks ``count() FINAL``.
-3. **Paced freshness**: publishes at ``--paced-fraction`` of the burst's end-to-end rate for
-   ``--paced-seconds``, in 100 ms chunks whose ``fetched_at`` is the moment of publishing; a poller queries
+3. **Paced freshness**: publishes at ``--paced-rate`` rows/s (default: ``--paced-fraction`` of the
+   burst's end-to-end rate) for ``--paced-seconds``, in 100 ms chunks of live rows (the last 28 days,
+   the connectors' lookback window) whose ``fetched_at`` is the moment of publishing; a poller queries
    the warehouse every 100 ms and records, per chunk, when all its rows are queryable. Freshness of a
    chunk = queryable − fetched_at (so it includes publish, both stages, the insert and the poll
    resolution of about 0.1 s). Prints p50/p90/p99/max.
@@ -52,12 +54,21 @@ from liftos.warehouse.client import connect
 CHANNELS = ("meta", "google_ads", "klaviyo")
 CHUNK = 10_000
 DAYS = 365
+FIRST_DAY = date(2024, 1, 1)
+#: Live polling re-reads the connectors' lookback window: the paced phase's rows are its last 28 days.
+LIVE_DAYS = 28
+LIVE_FIRST_DAY = FIRST_DAY + timedelta(days=DAYS - LIVE_DAYS)
 Message = tuple[bytes, bytes]
 
 
-def raw_message(index: int, account: str, fetched_at: str) -> Message:
-    """One canonical raw event (a campaign-day) as (key, value) bytes, written as the RawEvent JSON."""
-    day = (date(2024, 1, 1) + timedelta(days=index % DAYS)).isoformat()
+def raw_message(index: int, account: str, fetched_at: str, first_day: date = FIRST_DAY) -> Message:
+    """One canonical raw event (a campaign-day) as (key, value) bytes, written as the RawEvent JSON.
+
+    Days cycle through ``DAYS`` days from ``first_day`` (a backfill), or through the last ``LIVE_DAYS``
+    of that year when ``first_day`` is :data:`LIVE_FIRST_DAY` (live polling re-reads the lookback window).
+    """
+    days = DAYS if first_day == FIRST_DAY else LIVE_DAYS
+    day = (first_day + timedelta(days=index % days)).isoformat()
     key = f"{account}-{index:024x}"
     value = {
         "source": "canonical",
@@ -70,7 +81,7 @@ def raw_message(index: int, account: str, fetched_at: str) -> Message:
             "date": day,
             "channel": CHANNELS[index % 3],
             "platform": "web",
-            "campaign_id": f"c{index // DAYS}",
+            "campaign_id": f"c{index // days}",
             "currency": "USD",
             "spend": 12.34,
             "impressions": 1000,
@@ -165,21 +176,23 @@ async def create_topic(kafka: KafkaSettings, name: str, partitions: int) -> None
 
 
 def watch_stages(
-    normalizer: str, enricher: str, rows: int, started: float, timeout_s: float
+    normalizer: list[str], enricher: list[str], rows: int, started: float, timeout_s: float
 ) -> dict[str, float]:
-    """Seconds from ``started`` until the normalizer consumed and the enricher wrote ``rows`` rows."""
+    """Seconds from ``started`` until the normalizer consumed and the enricher wrote ``rows`` rows
+    (each stage's counters summed over its replicas' metrics URLs)."""
     done: dict[str, float] = {}
     deadline = time.perf_counter() + timeout_s
     while len(done) < 2:
         if time.perf_counter() > deadline:
             raise TimeoutError(f"stages did not finish {rows:,} rows in {timeout_s} s: {done}")
         now = time.perf_counter()
-        if "normalizer" not in done and metric(normalizer, "liftos_normalizer_messages_in_total") >= rows:
+        consumed = sum(metric(url, "liftos_normalizer_messages_in_total") for url in normalizer)
+        if "normalizer" not in done and consumed >= rows:
             done["normalizer"] = now - started
-        if (
-            "enricher" not in done
-            and metric(enricher, "liftos_enricher_rows_written_total", table="marketing_daily") >= rows
-        ):
+        written = sum(
+            metric(url, "liftos_enricher_rows_written_total", table="marketing_daily") for url in enricher
+        )
+        if "enricher" not in done and written >= rows:
             done["enricher"] = now - started
         time.sleep(0.1)
     return done
@@ -207,9 +220,9 @@ def paced_freshness(
                 give_up = min(give_up, time.monotonic() + 120)
             if waiting:
                 rows = client.query(
-                    "SELECT version, count() FROM marketing_daily"
-                    " WHERE account_id = 'paced' AND version >= {v:Int64} GROUP BY version",
-                    parameters={"v": min(waiting)},
+                    "SELECT version, count() FROM marketing_daily WHERE date >= {first:Date}"
+                    " AND account_id = 'paced' AND version >= {v:Int64} GROUP BY version",
+                    parameters={"v": min(waiting), "first": LIVE_FIRST_DAY},
                 ).result_rows
                 now = time.time()
                 with lock:
@@ -233,7 +246,7 @@ def paced_freshness(
             while time.perf_counter() - started < seconds:
                 moment = datetime.now(UTC)
                 fetched = _iso(moment)
-                chunk = [raw_message(index + i, "paced", fetched) for i in range(per_chunk)]
+                chunk = [raw_message(index + i, "paced", fetched, LIVE_FIRST_DAY) for i in range(per_chunk)]
                 with lock:
                     versions[version_of(datetime.fromisoformat(fetched))] = per_chunk
                 index += per_chunk
@@ -307,7 +320,14 @@ def summarise_profile(path: Path, top: int = 12) -> list[str]:
     return out
 
 
-def main(rows: int, paced_seconds: float, paced_fraction: float, profile_dir: Path | None) -> None:
+def main(
+    rows: int,
+    paced_seconds: float,
+    paced_fraction: float,
+    paced_rate: float | None,
+    profile_dir: Path | None,
+    replicas: dict[str, int],
+) -> None:
     fetched = _iso(datetime.now(UTC))
     generated = time.perf_counter()
     messages = [raw_message(i, "burst", fetched) for i in range(rows)]
@@ -320,6 +340,7 @@ def main(rows: int, paced_seconds: float, paced_fraction: float, profile_dir: Pa
             StackPorts(kafka=0, warehouse=0, services={"normalizer": 0, "enricher": 0}),
             output=output,
             services=("normalizer", "enricher"),
+            replicas=replicas,
         )
         with stack:
             kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{stack.ports.kafka}")
@@ -335,11 +356,19 @@ def main(rows: int, paced_seconds: float, paced_fraction: float, profile_dir: Pa
             baseline_consume_s = asyncio.run(plain_consume(kafka, baseline, rows))
 
             urls = {
-                name: f"http://127.0.0.1:{stack.ports.services[name]}/metrics"
-                for name in ("normalizer", "enricher")
+                stage: [
+                    f"http://127.0.0.1:{child.port}/metrics"
+                    for child in stack.processes
+                    if child.name.split("-")[0] == stage
+                ]
+                for stage in ("normalizer", "enricher")
             }
             spies = (
-                profile({n: pids[n] for n in ("normalizer", "enricher")}, profile_dir, 20)
+                profile(
+                    {n: pids[n] for n in pids if n.split("-")[0] in ("normalizer", "enricher")},
+                    profile_dir,
+                    20,
+                )
                 if profile_dir
                 else []
             )
@@ -365,7 +394,7 @@ def main(rows: int, paced_seconds: float, paced_fraction: float, profile_dir: Pa
                 spy.wait(60)
 
             end_to_end = rows / result["enricher"]
-            rate = end_to_end * paced_fraction
+            rate = paced_rate or end_to_end * paced_fraction
             fresh, paced_rows = paced_freshness(kafka, warehouse, rate, paced_seconds)
             rss.halt.set()
             rss.join()
@@ -403,8 +432,12 @@ def main(rows: int, paced_seconds: float, paced_fraction: float, profile_dir: Pa
     for name, peak in rss.peak.items():
         print(f"  {name:<18} {peak / 2**20:>8,.0f} MiB  {rss.cpu[name]:>7,.1f} CPU s")
     stage_rows = rows + paced_rows
-    for name in ("normalizer", "enricher"):
-        print(f"  {name} CPU per row   {1e6 * rss.cpu[name] / stage_rows:>8,.1f} µs")
+    for stage in ("normalizer", "enricher"):
+        cpu = sum(seconds for name, seconds in rss.cpu.items() if name.split("-")[0] == stage)
+        print(
+            f"  {stage} CPU per row   {1e6 * cpu / stage_rows:>8,.1f} µs"
+            f"  ({replicas.get(stage, 1)} process(es))"
+        )
     if profile_dir:
         print(f"py-spy profiles (raw folded stacks in {profile_dir}):")
         for path in sorted(profile_dir.glob("*.txt")):
@@ -416,6 +449,22 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--paced-seconds", type=float, default=30.0)
     parser.add_argument("--paced-fraction", type=float, default=0.7)
+    parser.add_argument(
+        "--paced-rate", type=float, default=None, help="rows/s of the paced phase (overrides the fraction)"
+    )
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--replicas", default="", help="processes per stage, e.g. normalizer=2,enricher=2 (default 1 each)"
+    )
     arguments = parser.parse_args()
-    main(arguments.rows, arguments.paced_seconds, arguments.paced_fraction, arguments.profile)
+    main(
+        arguments.rows,
+        arguments.paced_seconds,
+        arguments.paced_fraction,
+        arguments.paced_rate,
+        arguments.profile,
+        {
+            name: int(count)
+            for name, _, count in (part.partition("=") for part in arguments.replicas.split(",") if part)
+        },
+    )

@@ -14,8 +14,9 @@ Money is in the reporting currency unless a field says otherwise; dates are the 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -86,6 +87,17 @@ class Event(BaseModel):
     TABLE: ClassVar[TableSpec | None] = None
 
     @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Cache, per model, what the hot paths need: field names and the natural-key getter."""
+        super().__pydantic_init_subclass__(**kwargs)
+        names = tuple(cls.__pydantic_fields__)
+        _FIELD_NAMES[cls] = (names, set(names))
+        if cls.NATURAL_KEY:
+            _KEY_GETTERS[cls] = (
+                attrgetter(*cls.NATURAL_KEY) if len(cls.NATURAL_KEY) > 1 else _one_key(cls.NATURAL_KEY[0])
+            )
+
+    @classmethod
     def from_validated(cls, values: Mapping[str, Any]) -> Self:
         """An instance from values that already satisfy this model, skipping validation.
 
@@ -93,21 +105,37 @@ class Event(BaseModel):
         what ``model_construct`` does for a complete set of fields, without its per-field bookkeeping,
         several times cheaper. ``values`` must hold every field; extra keys are ignored.
         """
+        names, fields_set = _FIELD_NAMES[cls]
         row = cls.__new__(cls)
-        object.__setattr__(row, "__dict__", {name: values[name] for name in cls.model_fields})
-        object.__setattr__(row, "__pydantic_fields_set__", set(cls.model_fields))
+        object.__setattr__(row, "__dict__", {name: values[name] for name in names})
+        # One shared set per model: frozen instances never change which fields were set.
+        object.__setattr__(row, "__pydantic_fields_set__", fields_set)
         object.__setattr__(row, "__pydantic_extra__", None)
         object.__setattr__(row, "__pydantic_private__", None)
         return row
 
     def natural_key(self) -> str:
         """The natural key as one string (``|``-joined), used as the Kafka message key."""
-        return "|".join(str(getattr(self, name)) for name in self.NATURAL_KEY)
+        return "|".join(map(str, _KEY_GETTERS[type(self)](self)))
+
+
+#: Per model: its field names in declaration order, and the same as a set (see ``from_validated``).
+_FIELD_NAMES: dict[type[Event], tuple[tuple[str, ...], set[str]]] = {}
+#: Per model with a natural key: a getter returning the key's values as a tuple.
+_KEY_GETTERS: dict[type[Event], Callable[[Event], tuple[Any, ...]]] = {}
+
+
+def _one_key(name: str) -> Callable[[Event], tuple[Any, ...]]:
+    getter = attrgetter(name)
+    return lambda event: (getter(event),)
 
 
 def version_of(moment: datetime) -> int:
-    """Row version for data fetched at ``moment``: milliseconds since the Unix epoch (UTC)."""
-    return int(moment.astimezone(UTC).timestamp() * 1000)
+    """Row version for data fetched at ``moment``: milliseconds since the Unix epoch (UTC).
+
+    A naive ``moment`` is read as local time (as :meth:`datetime.timestamp` does).
+    """
+    return int(moment.timestamp() * 1000)
 
 
 def idempotency_key(*parts: object) -> str:

@@ -24,13 +24,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from liftos.errors import TransientError
+from liftos.errors import ConfigError, TransientError
 from liftos.streaming.broker import broker_argv, free_port, wait_for_port
 
-__all__ = ["SERVICES", "EmbeddedStack", "StackPorts", "StackProcess"]
+__all__ = ["SCALABLE_SERVICES", "SERVICES", "EmbeddedStack", "StackPorts", "StackProcess", "replica_name"]
 
 #: The four services, in start order (consumers of a topic start after its producers' topics exist).
 SERVICES: tuple[str, ...] = ("ingestor", "normalizer", "enricher", "causal-engine")
+#: Services that may run as several processes (replicas): stream stages sharing one consumer group, so
+#: the topics' partitions are divided among them. The ingestor (owner of the cursors) and the causal
+#: engine (owner of the model version sequence) are single writers and run once.
+SCALABLE_SERVICES: tuple[str, ...] = ("normalizer", "enricher")
 _TERMINAL_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _SERVICE_MODULES = {
     "ingestor": "liftos_ingestor",
@@ -90,8 +94,19 @@ class StackProcess:
             return False
 
 
+def replica_name(service: str, replica: int) -> str:
+    """Process name of one replica: the service's name for the first, ``<service>-<n>`` after it."""
+    return service if replica == 1 else f"{service}-{replica}"
+
+
 class EmbeddedStack:
-    """Starts and stops the embedded stack; use as a context manager or call start/stop."""
+    """Starts and stops the embedded stack; use as a context manager or call start/stop.
+
+    ``replicas`` runs a stream stage (:data:`SCALABLE_SERVICES`) as that many processes: the first uses
+    the service's port from ``ports``, the others free ports (see :attr:`processes`); each has its own
+    scratch directory. Each process is single-threaded Python, so replicas are how a stage uses more
+    than one core.
+    """
 
     def __init__(
         self,
@@ -100,13 +115,20 @@ class EmbeddedStack:
         extra_env: Mapping[str, str] | None = None,
         output: IO[str] | None = None,
         services: tuple[str, ...] = SERVICES,
+        replicas: Mapping[str, int] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.ports = (ports or StackPorts()).resolved()
         self._extra_env = dict(extra_env or {})
         self._output = output if output is not None else sys.stdout
         self._lock = threading.Lock()
-        self.processes = [self._broker(), self._warehouse(), *(self._service(name) for name in services)]
+        counts = _replica_counts(services, replicas or {})
+        self.processes = [
+            self._broker(),
+            self._warehouse(),
+            *(self._service(name, replica) for name in services for replica in range(1, counts[name] + 1)),
+        ]
+        self._name_width = max(len(child.name) for child in self.processes)
 
     @property
     def service_env(self) -> dict[str, str]:
@@ -136,18 +158,19 @@ class EmbeddedStack:
         url = f"http://127.0.0.1:{self.ports.warehouse}/ping"
         return StackProcess("warehouse", argv, {}, url, self.ports.warehouse)
 
-    def _service(self, name: str) -> StackProcess:
-        port = self.ports.services[name]
+    def _service(self, name: str, replica: int = 1) -> StackProcess:
+        process_name = replica_name(name, replica)
+        port = self.ports.services[name] if replica == 1 else free_port()
         env = (
             self.service_env
             | {
                 "LIFTOS_OBSERVABILITY__PORT": str(port),
-                "LIFTOS_DATA_DIR": str(self.data_dir / name),
+                "LIFTOS_DATA_DIR": str(self.data_dir / process_name),
             }
             | self._extra_env
         )
         argv = [sys.executable, "-m", _SERVICE_MODULES[name]]
-        return StackProcess(name, argv, env, f"http://127.0.0.1:{port}/healthz", port)
+        return StackProcess(process_name, argv, env, f"http://127.0.0.1:{port}/healthz", port)
 
     def start(self, timeout_s: float = 60.0, on_healthy: Callable[[str, float], None] | None = None) -> float:
         """Start every process and wait until all are healthy.
@@ -180,7 +203,7 @@ class EmbeddedStack:
     def _relay(self, child: StackProcess) -> None:
         """Copy a child's output line by line, prefixed with its name."""
         assert child.process is not None and child.process.stdout is not None
-        width = max(len(name) for name in (*SERVICES, "warehouse"))
+        width = self._name_width
         for raw in child.process.stdout:
             line = _TERMINAL_CONTROL.sub("", raw.decode("utf-8", "replace")).rstrip()
             if not line:
@@ -264,6 +287,24 @@ class EmbeddedStack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _replica_counts(services: tuple[str, ...], replicas: Mapping[str, int]) -> dict[str, int]:
+    """Processes per service (1 unless ``replicas`` says otherwise), checked.
+
+    Raises:
+        ConfigError: a count below 1, for a service not in the stack, or for a single-writer service.
+    """
+    for name, count in replicas.items():
+        if name not in services:
+            raise ConfigError(f"replicas for {name!r}, which is not in this stack ({', '.join(services)})")
+        if count < 1:
+            raise ConfigError(f"replicas for {name} must be at least 1, got {count}")
+        if count > 1 and name not in SCALABLE_SERVICES:
+            raise ConfigError(
+                f"{name} runs as one process (single writer); only {', '.join(SCALABLE_SERVICES)} scale"
+            )
+    return {name: replicas.get(name, 1) for name in services}
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:

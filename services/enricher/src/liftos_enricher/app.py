@@ -11,16 +11,16 @@ import faust
 from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.asyncclient import AsyncClient
 
-from liftos.events import version_of
+from liftos.events import EnrichedRow, version_of
 from liftos.pipeline.enrich import EnrichedBatch, enrich_messages
 from liftos.pipeline.messages import Inbound
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
-from liftos.streaming.kafka import LazyProducer, publish
+from liftos.streaming.kafka import LazyProducer, publish_raw
 from liftos.streaming.stage import StageConsumer
 from liftos.topics import ENRICHED, NORMALIZED, OUTCOMES
-from liftos.warehouse.client import connect_async, insert_events_async
+from liftos.warehouse.client import connect_async, insert_encoded_async, insert_events_async
 from liftos_enricher import metrics
 from liftos_enricher.settings import EnricherSettings
 
@@ -47,9 +47,9 @@ class Enricher:
 
     async def _write(self, batch: EnrichedBatch) -> None:
         client, producer = await self._connect()
-        await insert_events_async(client, batch.rows)
+        await insert_encoded_async(client, EnrichedRow, [value for _, value in batch.messages])
         await insert_events_async(client, batch.outcomes)
-        await publish(producer, ENRICHED, batch.rows)
+        await publish_raw(producer, ENRICHED.name, batch.messages)
         await DeadLetterSink(producer, STAGE).send_all(batch.dead_letters)
 
     async def handle(self, messages: list[Inbound]) -> None:

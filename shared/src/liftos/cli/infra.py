@@ -45,19 +45,38 @@ def up(
         int,
         typer.Option(help="First of four consecutive service ports (/metrics, /healthz); 0 = free ports."),
     ] = 8081,
+    replicas: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--replicas",
+            metavar="SERVICE=N",
+            help="Run a stream stage (normalizer, enricher) as N processes; repeatable. Extra replicas "
+            "serve /metrics on free ports, logged at start.",
+        ),
+    ] = None,
 ) -> None:
     """Start broker, warehouse and the four services; stop them all on Ctrl-C or SIGTERM."""
     from rich.console import Console
 
+    from liftos.errors import ConfigError
     from liftos.stack import SERVICES, EmbeddedStack, StackPorts
 
     console = Console(stderr=True)
     services = {name: service_base_port + i if service_base_port else 0 for i, name in enumerate(SERVICES)}
-    stack = EmbeddedStack(data_dir, StackPorts(kafka=kafka_port, warehouse=warehouse_port, services=services))
+    try:
+        stack = EmbeddedStack(
+            data_dir,
+            StackPorts(kafka=kafka_port, warehouse=warehouse_port, services=services),
+            replicas=_replica_option(replicas or []),
+        )
+    except ConfigError as error:
+        raise typer.BadParameter(str(error), param_hint="--replicas") from None
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with console.status("starting the embedded stack"):
             seconds = stack.start(on_healthy=lambda name, t: console.log(f"{name} healthy after {t:.1f} s"))
+        for child in stack.processes[2:]:
+            console.log(f"{child.name}: http://127.0.0.1:{child.port}/metrics")
         console.log(
             f"[bold green]all healthy in {seconds:.1f} s[/] — Kafka 127.0.0.1:{stack.ports.kafka}, "
             f"ClickHouse HTTP 127.0.0.1:{stack.ports.warehouse}; Ctrl-C stops everything"
@@ -71,6 +90,17 @@ def up(
     finally:
         stack.stop()
         console.log("stopped")
+
+
+def _replica_option(values: list[str]) -> dict[str, int]:
+    """``["normalizer=2", …]`` as ``{"normalizer": 2, …}``."""
+    counts: dict[str, int] = {}
+    for value in values:
+        name, separator, count = value.partition("=")
+        if not separator or not count.strip().isdigit():
+            raise typer.BadParameter(f"expected SERVICE=N, got {value!r}", param_hint="--replicas")
+        counts[name.strip()] = int(count)
+    return counts
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

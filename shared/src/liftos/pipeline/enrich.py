@@ -9,16 +9,22 @@ from liftos.dimensions.calendar import calendar_features
 from liftos.errors import DataError
 from liftos.events import EnrichedRow, NormalizedRow, StoreOutcomeRow
 from liftos.pipeline.messages import DeadLetter, Inbound
-from liftos.streaming.codec import decode
+from liftos.streaming.codec import decode, encode
+from liftos.topics import ENRICHED
 
 __all__ = ["EnrichedBatch", "enrich_messages", "enrich_row"]
 
 
 @dataclass
 class EnrichedBatch:
-    """What one batch of normalized-topic and outcome-topic messages became."""
+    """What one batch of normalized-topic and outcome-topic messages became.
+
+    ``messages`` holds each enriched row as ``(key, value)`` bytes for the enriched topic, in the order
+    of ``rows``; the same values are what the warehouse insert sends.
+    """
 
     rows: list[EnrichedRow] = field(default_factory=list)
+    messages: list[tuple[bytes, bytes]] = field(default_factory=list)
     outcomes: list[StoreOutcomeRow] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
@@ -38,13 +44,16 @@ def enrich_messages(
     country: str,
     subdivision: str | None = None,
 ) -> EnrichedBatch:
-    """Decode and enrich a batch; undecodable messages become dead letters."""
+    """Decode, enrich and encode a batch; undecodable messages become dead letters."""
     batch = EnrichedBatch()
     for message in rows:
         try:
-            batch.rows.append(enrich_row(decode(NormalizedRow, message.value), country, subdivision))
+            row = enrich_row(decode(NormalizedRow, message.value), country, subdivision)
         except DataError as error:
             batch.dead_letters.append(message.refuse(str(error)))
+            continue
+        batch.rows.append(row)
+        batch.messages.append((ENRICHED.key_of(row), encode(row)))
     for message in outcomes:
         try:
             batch.outcomes.append(decode(StoreOutcomeRow, message.value))

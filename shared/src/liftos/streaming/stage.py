@@ -6,11 +6,18 @@ the normalizer at about 6k messages/s while a plain aiokafka consumer read the s
 handler, which must publish every output and wait for the broker's acknowledgements before returning.
 Only then are the batch's offsets committed: a crash or rebalance in between redelivers the batch
 (at-least-once), and the idempotent sinks absorb the repeat.
+
+A batch allocates hundreds of thousands of short-lived objects, and with CPython's default collector
+thresholds (a young collection every 700 allocations, full ones traversing every module the service
+imported) garbage collection took about 40 % of the normalizer's time. A stage therefore freezes its
+start-up heap and collects less often (:func:`settle_heap`): measured with
+``bench/normalizer_throughput.py``, 14.6k → 26.2k messages/s, the same as with collection disabled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -23,10 +30,25 @@ from liftos.pipeline.messages import Inbound
 from liftos.settings import KafkaSettings
 from liftos.streaming.kafka import make_consumer
 
-__all__ = ["BatchHandler", "StageConsumer"]
+__all__ = ["BatchHandler", "StageConsumer", "settle_heap"]
+
+#: Collector thresholds of a running stage: young collections every 50,000 net allocations (instead
+#: of 700); the older generations at the interpreter's usual ratios but less eagerly.
+STAGE_GC_THRESHOLDS = (50_000, 20, 100)
 
 #: Delivers one batch; returns only when every output is acknowledged (or raises to stop the stage).
 BatchHandler = Callable[[list[Inbound]], Coroutine[Any, Any, None]]
+
+
+def settle_heap() -> None:
+    """Move every object alive now (modules, settings, clients) out of the collector's reach and raise
+    the collection thresholds to :data:`STAGE_GC_THRESHOLDS`.
+
+    Call once, after start-up. Cyclic garbage is still collected, just in larger, rarer sweeps.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*STAGE_GC_THRESHOLDS)
 
 
 def _inbound(record: ConsumerRecord[bytes, bytes]) -> Inbound:
@@ -65,6 +87,7 @@ class StageConsumer:
         self._log = log
         self._lag = lag
         self._max_in_flight = max_in_flight
+        self._lag_partitions: set[TopicPartition] = set()
         self.started = False
 
     def assigned(self) -> bool:
@@ -81,6 +104,7 @@ class StageConsumer:
             fetch_max_wait_ms=self._max_wait_ms,
         )
         await consumer.start()
+        settle_heap()
         self.started = True
         pending: deque[tuple[asyncio.Task[None], dict[TopicPartition, int]]] = deque()
         try:
@@ -109,13 +133,21 @@ class StageConsumer:
         self._record_lag(consumer, offsets)
 
     def _record_lag(self, consumer: AIOKafkaConsumer, next_offsets: dict[TopicPartition, int]) -> None:
-        """Messages behind each partition's high watermark (from fetch responses, exact on Tansu)."""
+        """Messages behind each partition's high watermark (from fetch responses, exact on Tansu).
+
+        Partitions this consumer no longer owns (moved to another replica by a rebalance) drop out of
+        the gauge, so summing the lag over replicas never counts a partition twice.
+        """
         if self._lag is None:
             return
         for tp, offset in next_offsets.items():
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self._lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset))
+                self._lag_partitions.add(tp)
+        for tp in self._lag_partitions - consumer.assignment():
+            self._lag.remove(tp.topic, str(tp.partition))
+            self._lag_partitions.discard(tp)
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:

@@ -16,7 +16,17 @@ from clickhouse_connect.driver.client import Client
 from liftos.events import Event
 from liftos.settings import WarehouseSettings
 
-__all__ = ["connect", "connect_async", "event_columns", "insert_events", "insert_events_async"]
+__all__ = [
+    "connect",
+    "connect_async",
+    "event_columns",
+    "insert_encoded_async",
+    "insert_events",
+    "insert_events_async",
+]
+
+#: Settings of inserts of encoded (JSON) rows: ISO timestamps with a zone, as pydantic writes them.
+_JSON_INSERT_SETTINGS = {"date_time_input_format": "best_effort"}
 
 
 def _options(settings: WarehouseSettings, database: str | None) -> dict[str, Any]:
@@ -59,10 +69,13 @@ def event_columns(rows: Sequence[Event]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _table(rows: Sequence[Event]) -> str:
-    spec = type(rows[0]).TABLE
-    if spec is None:
-        raise ValueError(f"{type(rows[0]).__name__} has no warehouse table")
-    return spec.name
+    return _table_of(type(rows[0]))
+
+
+def _table_of(model: type[Event]) -> str:
+    if model.TABLE is None:
+        raise ValueError(f"{model.__name__} has no warehouse table")
+    return model.TABLE.name
 
 
 def insert_events(client: Client, rows: Sequence[Event]) -> int:
@@ -81,3 +94,25 @@ async def insert_events_async(client: AsyncClient, rows: Sequence[Event]) -> int
     names, columns = event_columns(rows)
     await client.insert(_table(rows), columns, column_names=names, column_oriented=True)
     return len(rows)
+
+
+async def insert_encoded_async(client: AsyncClient, model: type[Event], encoded: Sequence[bytes]) -> int:
+    """Insert rows of ``model`` already encoded as message bytes (:func:`liftos.streaming.codec.encode`).
+
+    The message JSON names exactly the model's fields, which are the table's columns, so the bytes a
+    stage publishes are sent to ClickHouse as they are (``FORMAT JSONEachRow``): one encoding serves
+    the topic and the warehouse, and ClickHouse parses the rows instead of Python building columns.
+
+    Returns:
+        The number of rows written.
+    """
+    if not encoded:
+        return 0
+    await client.raw_insert(
+        _table_of(model),
+        column_names=list(model.model_fields),
+        insert_block=b"\n".join(encoded),
+        settings=_JSON_INSERT_SETTINGS,
+        fmt="JSONEachRow",
+    )
+    return len(encoded)
