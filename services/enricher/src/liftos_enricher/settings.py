@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
 
+from pydantic import Field, model_validator
+
+from liftos.dimensions.calendar import validate_region
 from liftos.settings import ServiceSettings
 
 __all__ = ["EnricherSettings"]
@@ -27,3 +30,10 @@ class EnricherSettings(ServiceSettings):
     batch_window_s: float = Field(default=0.5, gt=0)
     country: str = Field(default="US", min_length=2, max_length=2)
     subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known_region(self) -> Self:
+        """Fail at start-up on a country or subdivision the ``holidays`` package does not know (rather
+        than on the first batch); this also loads the holiday tables before the first row arrives."""
+        validate_region(self.country, self.subdivision)
+        return self

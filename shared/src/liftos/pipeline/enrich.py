@@ -35,7 +35,7 @@ def enrich_row(row: NormalizedRow, country: str, subdivision: str | None = None)
     ``row`` is already validated and the features are computed here, so the enriched row is built
     without validating every field a second time (this is the stage's hot path).
     """
-    return EnrichedRow.from_validated({**row.__dict__, **calendar_features(row.date, country, subdivision)})
+    return EnrichedRow.from_validated(row.__dict__ | calendar_features(row.date, country, subdivision))
 
 
 def enrich_messages(
