@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from liftos.stack import SERVICES, StackPorts
+from liftos.stack import SERVICES, EmbeddedStack, StackPorts
 from liftos.streaming.broker import LocalBroker
 from tests.deploy.prom_support import (
     PROMETHEUS_DIR,
@@ -125,16 +125,35 @@ def test_rules_and_dashboards_use_only_exported_metrics() -> None:
     } <= known_metric_names()
 
 
-def test_scrape_jobs_match_the_services_and_embedded_ports() -> None:
-    """One job per service in both configs; the embedded config targets ``liftos up``'s default ports."""
-    compose = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+def test_scrape_jobs_match_the_services() -> None:
+    """One job per service in both configs (plus the embedded warehouse in the embedded one)."""
+    for name in CONFIGS:
+        config = yaml.safe_load((PROMETHEUS_DIR / name).read_text())
+        assert {job["job_name"] for job in config["scrape_configs"]} >= set(SERVICES), name
+
+
+def test_embedded_jobs_read_the_targets_liftos_up_writes(tmp_path: Path) -> None:
+    """Each embedded job reads the file ``liftos up`` (default ``--data-dir .liftos``) writes for it, and
+    the file lists every replica: the first on ``liftos up``'s default port, the others where they run."""
     embedded = yaml.safe_load((PROMETHEUS_DIR / "prometheus.embedded.yml").read_text())
-    assert {job["job_name"] for job in compose["scrape_configs"]} >= set(SERVICES)
-    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in embedded["scrape_configs"]}
+    files = {job["job_name"]: job["file_sd_configs"][0]["files"] for job in embedded["scrape_configs"]}
+    assert set(files) == {*SERVICES, "warehouse"}
+    repository = PROMETHEUS_DIR.parents[1]
+    stack = EmbeddedStack(tmp_path / ".liftos", replicas={"normalizer": 2, "enricher": 3})
+    directory = stack.write_scrape_targets()
     ports = StackPorts()
-    for name in SERVICES:
-        assert targets[name] == [f"127.0.0.1:{ports.services[name]}"]
-    assert targets["warehouse"] == [f"127.0.0.1:{ports.warehouse}"]
+    for job, paths in files.items():
+        assert [(PROMETHEUS_DIR / path).resolve() for path in paths] == [
+            (repository / ".liftos" / "prometheus-targets" / f"{job}.json").resolve()
+        ]
+        written = json.loads((directory / f"{job}.json").read_text())
+        targets = [target for group in written for target in group["targets"]]
+        first = ports.warehouse if job == "warehouse" else ports.services[job]
+        assert targets[0] == f"127.0.0.1:{first}"
+        replicas = [c for c in stack.processes if c.name == job or c.name.startswith(f"{job}-")]
+        assert targets == [f"127.0.0.1:{c.port}" for c in replicas], job
+    assert len(json.loads((directory / "enricher.json").read_text())[0]["targets"]) == 3
+    assert not (directory / "broker.json").exists()
 
 
 # ------------------------------------------------------------------ a real Prometheus, a real service

@@ -9,6 +9,7 @@ healthy; prefixes their output with their name; and on Ctrl-C or SIGTERM stops t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -182,6 +183,7 @@ class EmbeddedStack:
             TransientError: a process exited or was not healthy within ``timeout_s``.
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.write_scrape_targets()
         started = time.monotonic()
         for child in self.processes:
             self._spawn(child)
@@ -189,6 +191,23 @@ class EmbeddedStack:
                 self._wait_healthy([child], started + timeout_s, started, on_healthy)
         self._wait_healthy(self.processes[2:], started + timeout_s, started, on_healthy)
         return time.monotonic() - started
+
+    def write_scrape_targets(self) -> Path:
+        """Write Prometheus file-based service discovery files, one per scrape job, listing every
+        process that serves ``/metrics`` (all replicas of a stage); returns their directory.
+
+        ``deploy/prometheus/prometheus.embedded.yml`` reads ``.liftos/prometheus-targets/<job>.json``,
+        so a Prometheus started beside ``liftos up`` scrapes replicas on whatever ports they got.
+        """
+        directory = self.data_dir / "prometheus-targets"
+        directory.mkdir(parents=True, exist_ok=True)
+        jobs: dict[str, list[str]] = {}
+        for child in self.processes:
+            if child.name != "broker":  # Tansu serves no Prometheus metrics
+                jobs.setdefault(_job_of(child.name), []).append(f"127.0.0.1:{child.port}")
+        for job, targets in jobs.items():
+            (directory / f"{job}.json").write_text(json.dumps([{"targets": targets}], indent=2) + "\n")
+        return directory
 
     def _spawn(self, child: StackProcess) -> None:
         child.process = subprocess.Popen(
@@ -287,6 +306,12 @@ class EmbeddedStack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _job_of(process_name: str) -> str:
+    """Scrape job of a process: its service's name (replica suffixes dropped)."""
+    base, _, replica = process_name.rpartition("-")
+    return base if base in SCALABLE_SERVICES and replica.isdigit() else process_name
 
 
 def _replica_counts(services: tuple[str, ...], replicas: Mapping[str, int]) -> dict[str, int]:
