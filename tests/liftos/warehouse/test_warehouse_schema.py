@@ -77,3 +77,15 @@ def test_rewrites_of_a_natural_key_collapse_to_the_newest_version(
     ).result_rows
     assert rows == [("c1", 12.5), ("c2", 1.0)]
     assert client.query("SELECT count() FROM marketing_daily").result_rows[0][0] >= 3
+
+
+class _MonthlyRow(EnrichedRow):
+    TABLE: ClassVar[TableSpec | None] = TableSpec(name="marketing_daily", partition_by="toYYYYMM(date)")
+
+
+def test_a_table_with_an_older_layout_is_reported_not_rebuilt(warehouse_settings: WarehouseSettings) -> None:
+    admin = connect(warehouse_settings, use_database=False)
+    migrations.apply_migrations(admin, warehouse_settings.database)
+    assert migrations.layout_differences(admin, warehouse_settings.database) == []
+    (line,) = migrations.layout_differences(admin, warehouse_settings.database, [_MonthlyRow])
+    assert "marketing_daily is partitioned by 'toYear(date)', the model by 'toYYYYMM(date)'" in line

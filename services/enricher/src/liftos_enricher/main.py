@@ -5,7 +5,7 @@ from __future__ import annotations
 from liftos.observability import configure_logging
 from liftos.streaming.faust_app import run_worker
 from liftos.warehouse.client import connect
-from liftos.warehouse.migrations import apply_migrations
+from liftos.warehouse.migrations import apply_migrations, layout_differences
 from liftos_enricher.app import STAGE, build_app
 from liftos_enricher.settings import EnricherSettings
 
@@ -16,7 +16,8 @@ def run_from_env() -> None:
     """Read settings once, migrate the warehouse schema, and run the worker until SIGTERM."""
     settings = EnricherSettings()
     log = configure_logging(settings.observability, STAGE)
-    applied = apply_migrations(connect(settings.warehouse, use_database=False), settings.warehouse.database)
+    admin = connect(settings.warehouse, use_database=False)
+    applied = apply_migrations(admin, settings.warehouse.database)
     log.info(
         "starting",
         kafka=settings.kafka.bootstrap_servers,
@@ -24,4 +25,6 @@ def run_from_env() -> None:
         country=settings.country,
         port=settings.observability.port,
     )
+    for difference in layout_differences(admin, settings.warehouse.database):
+        log.warning("warehouse layout differs from the model", detail=difference)
     run_worker(build_app(settings, log), settings.observability.log_level)

@@ -3,17 +3,20 @@
 The wanted schema is derived from the event models (:mod:`liftos.warehouse.ddl`). A missing database
 or table is created; a column the model has and the live table lacks is added in place (new fields
 must therefore have defaults). Nothing is ever dropped or retyped automatically: such a change needs a
-new table version.
+new table version. A table whose partitioning differs from the model's (a store created by an earlier
+version) is reported by :func:`layout_differences`, not rebuilt: queries return the same rows either way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from clickhouse_connect.driver.client import Client
 
 from liftos.events import Event
 from liftos.warehouse.ddl import column_types, create_table_sql, table_models
 
-__all__ = ["apply_migrations", "pending_statements"]
+__all__ = ["apply_migrations", "layout_differences", "pending_statements"]
 
 
 def _live_columns(client: Client, database: str, table: str) -> dict[str, str]:
@@ -59,3 +62,32 @@ def apply_migrations(client: Client, database: str) -> list[str]:
     for statement in statements:
         client.command(statement)
     return statements
+
+
+def layout_differences(
+    client: Client, database: str, models: Sequence[type[Event]] | None = None
+) -> list[str]:
+    """One line per existing table whose partition key is not the model's (empty when all match).
+
+    Only newly created tables get the model's layout; an older store keeps working with its own, at
+    some cost in insert and merge work (see :class:`liftos.events.EnrichedRow`).
+    """
+    result = client.query(
+        "SELECT name, partition_key FROM system.tables WHERE database = {db:String}",
+        parameters={"db": database},
+    )
+    live = {str(name): str(key) for name, key in result.result_rows}
+    lines = []
+    for model in models if models is not None else table_models():
+        assert model.TABLE is not None
+        name, wanted = model.TABLE.name, model.TABLE.partition_by or ""
+        if name in live and _compact(live[name]) != _compact(wanted):
+            lines.append(
+                f"table {name} is partitioned by {live[name] or 'nothing'!r}, the model by {wanted!r};"
+                " recreate the table (or a new store) to get the model's layout"
+            )
+    return lines
+
+
+def _compact(expression: str) -> str:
+    return expression.replace(" ", "").replace("`", "")
