@@ -46,7 +46,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from liftos.events import version_of
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts
+from liftos.stack import EmbeddedStack, StackPorts, service_of
 from liftos.streaming.kafka import client_options, ensure_topics, make_consumer, make_producer, publish_raw
 from liftos.topics import ALL_TOPICS, RAW
 from liftos.warehouse.client import connect
@@ -359,13 +359,13 @@ def main(
                 stage: [
                     f"http://127.0.0.1:{child.port}/metrics"
                     for child in stack.processes
-                    if child.name.split("-")[0] == stage
+                    if service_of(child.name) == stage
                 ]
                 for stage in ("normalizer", "enricher")
             }
             spies = (
                 profile(
-                    {n: pids[n] for n in pids if n.split("-")[0] in ("normalizer", "enricher")},
+                    {n: pids[n] for n in pids if service_of(n) in ("normalizer", "enricher")},
                     profile_dir,
                     20,
                 )
@@ -433,7 +433,7 @@ def main(
         print(f"  {name:<18} {peak / 2**20:>8,.0f} MiB  {rss.cpu[name]:>7,.1f} CPU s")
     stage_rows = rows + paced_rows
     for stage in ("normalizer", "enricher"):
-        cpu = sum(seconds for name, seconds in rss.cpu.items() if name.split("-")[0] == stage)
+        cpu = sum(seconds for name, seconds in rss.cpu.items() if service_of(name) == stage)
         print(
             f"  {stage} CPU per row   {1e6 * cpu / stage_rows:>8,.1f} µs"
             f"  ({replicas.get(stage, 1)} process(es))"

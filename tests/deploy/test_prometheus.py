@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from liftos.stack import SERVICES, EmbeddedStack, StackPorts
+from liftos.stack import SERVICES, EmbeddedStack, StackPorts, service_of
 from liftos.streaming.broker import LocalBroker
 from tests.deploy.prom_support import (
     PROMETHEUS_DIR,
@@ -150,7 +150,7 @@ def test_embedded_jobs_read_the_targets_liftos_up_writes(tmp_path: Path) -> None
         targets = [target for group in written for target in group["targets"]]
         first = ports.warehouse if job == "warehouse" else ports.services[job]
         assert targets[0] == f"127.0.0.1:{first}"
-        replicas = [c for c in stack.processes if c.name == job or c.name.startswith(f"{job}-")]
+        replicas = [c for c in stack.processes if service_of(c.name) == job]
         assert targets == [f"127.0.0.1:{c.port}" for c in replicas], job
     assert len(json.loads((directory / "enricher.json").read_text())[0]["targets"]) == 3
     assert not (directory / "broker.json").exists()

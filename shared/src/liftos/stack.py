@@ -28,7 +28,15 @@ from typing import IO, Self
 from liftos.errors import ConfigError, TransientError
 from liftos.streaming.broker import broker_argv, free_port, wait_for_port
 
-__all__ = ["SCALABLE_SERVICES", "SERVICES", "EmbeddedStack", "StackPorts", "StackProcess", "replica_name"]
+__all__ = [
+    "SCALABLE_SERVICES",
+    "SERVICES",
+    "EmbeddedStack",
+    "StackPorts",
+    "StackProcess",
+    "replica_name",
+    "service_of",
+]
 
 #: The four services, in start order (consumers of a topic start after its producers' topics exist).
 SERVICES: tuple[str, ...] = ("ingestor", "normalizer", "enricher", "causal-engine")
@@ -204,7 +212,7 @@ class EmbeddedStack:
         jobs: dict[str, list[str]] = {}
         for child in self.processes:
             if child.name != "broker":  # Tansu serves no Prometheus metrics
-                jobs.setdefault(_job_of(child.name), []).append(f"127.0.0.1:{child.port}")
+                jobs.setdefault(service_of(child.name), []).append(f"127.0.0.1:{child.port}")
         for job, targets in jobs.items():
             (directory / f"{job}.json").write_text(json.dumps([{"targets": targets}], indent=2) + "\n")
         return directory
@@ -308,8 +316,9 @@ class EmbeddedStack:
         self.stop()
 
 
-def _job_of(process_name: str) -> str:
-    """Scrape job of a process: its service's name (replica suffixes dropped)."""
+def service_of(process_name: str) -> str:
+    """The service a stack process belongs to: its name without a replica suffix (``normalizer-2`` →
+    ``normalizer``); also its Prometheus scrape job."""
     base, _, replica = process_name.rpartition("-")
     return base if base in SCALABLE_SERVICES and replica.isdigit() else process_name
 
