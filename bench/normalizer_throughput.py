@@ -22,24 +22,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, timedelta
 from typing import Any
 
 from liftos.events import RawEvent, RequestSlice
 from liftos.integrations import GoogleAdsConnector, MetaAdsConnector, RawRecord
+from liftos.observability import metric_total
 from liftos.settings import KafkaSettings
 from liftos.streaming.broker import LocalBroker, free_port
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer
 from liftos.topics import ALL_TOPICS, RAW
 
-METRIC = re.compile(rb"^liftos_normalizer_messages_in_total ([0-9.e+]+)$", re.MULTILINE)
 DAY0 = date(2025, 1, 1)
 ALIASES = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase", "onsite_web_purchase")
 
@@ -121,12 +119,11 @@ async def plain_consume(settings: KafkaSettings, count: int) -> float:
 
 
 def _metric(port: int) -> float:
+    """Messages the normalizer on ``port`` has consumed (-1 while it is not serving yet)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
-            found = METRIC.search(response.read())
+        return metric_total(f"http://127.0.0.1:{port}/metrics", "liftos_normalizer_messages_in_total")
     except OSError:
         return -1.0
-    return float(found.group(1)) if found else 0.0
 
 
 def normalizer_rate(

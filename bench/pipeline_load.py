@@ -33,7 +33,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -42,9 +41,9 @@ from pathlib import Path
 import orjson
 import psutil
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from prometheus_client.parser import text_string_to_metric_families
 
 from liftos.events import version_of
+from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.stack import EmbeddedStack, StackPorts, service_of
 from liftos.streaming.kafka import client_options, ensure_topics, make_consumer, make_producer, publish_raw
@@ -97,16 +96,6 @@ def raw_message(index: int, account: str, fetched_at: str, first_day: date = FIR
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def metric(url: str, name: str, **labels: str) -> float:
-    text = urllib.request.urlopen(url, timeout=5).read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
 
 
 class RssSampler(threading.Thread):
@@ -186,11 +175,12 @@ def watch_stages(
         if time.perf_counter() > deadline:
             raise TimeoutError(f"stages did not finish {rows:,} rows in {timeout_s} s: {done}")
         now = time.perf_counter()
-        consumed = sum(metric(url, "liftos_normalizer_messages_in_total") for url in normalizer)
+        consumed = sum(metric_total(url, "liftos_normalizer_messages_in_total") for url in normalizer)
         if "normalizer" not in done and consumed >= rows:
             done["normalizer"] = now - started
         written = sum(
-            metric(url, "liftos_enricher_rows_written_total", table="marketing_daily") for url in enricher
+            metric_total(url, "liftos_enricher_rows_written_total", table="marketing_daily")
+            for url in enricher
         )
         if "enricher" not in done and written >= rows:
             done["enricher"] = now - started

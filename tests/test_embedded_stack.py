@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ import psutil
 import pytest
 
 from liftos.errors import ConfigError
+from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.stack import EmbeddedStack, StackPorts
 from liftos.streaming.broker import free_port
@@ -151,15 +151,8 @@ def test_replicas_share_the_partitions_and_rows_land_once(liftos_up: RunningStac
         ).result_rows[0][0]
         time.sleep(0.3)
     assert count == len(events)  # without FINAL: no replica wrote a row twice
-    consumed = {name: _counter(url, "liftos_normalizer_messages_in_total") for name, url in urls.items()}
+    consumed = {name: metric_total(url, "liftos_normalizer_messages_in_total") for name, url in urls.items()}
     assert all(value > 0 for value in consumed.values()), consumed
-
-
-def _counter(url: str, name: str) -> float:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        body = response.read().decode()
-    found = re.search(rf"^{name} ([0-9.e+]+)$", body, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
 
 
 def test_only_stream_stages_scale() -> None:

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
 
+from liftos.observability import metric_total
 from liftos.settings import KafkaSettings
 from liftos.streaming.kafka import make_consumer
 
@@ -126,20 +127,6 @@ def wait_for_equal(
         value = current()
         if value != last:
             last, since = value, time.monotonic()
-
-
-def metric_total(url: str, name: str, **labels: str) -> float:
-    """Sum of a metric's samples matching ``labels`` on a ``/metrics`` page (0 when absent)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    with urllib.request.urlopen(url, timeout=5) as response:
-        text = response.read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
 
 
 async def read_topic(

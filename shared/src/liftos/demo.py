@@ -13,7 +13,6 @@ import asyncio
 import json
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from typing import Any
 
 from liftos.errors import TransientError
 from liftos.events import EffectUpdate
+from liftos.observability import metric_total
 from liftos.sandbox import WorldSpec, simulate_world
 from liftos.sandbox.environment import connector_environment, sandbox_argv
 from liftos.settings import KafkaSettings, WarehouseSettings
@@ -109,19 +109,6 @@ def _service_environment(start: date, world: Any, sandbox_url: str) -> dict[str,
     }
 
 
-def _metric_total(url: str, name: str, **labels: str) -> float:
-    """Sum of a metric's samples (matching ``labels``) scraped from a ``/metrics`` endpoint."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    text = urllib.request.urlopen(url, timeout=5).read().decode()
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
-    )
-
-
 def _wait(condition: Callable[[], bool], deadline: float, what: str) -> None:
     while not condition():
         if time.monotonic() > deadline:
@@ -193,8 +180,8 @@ def _follow(
     expected_days = len(world.outcome)
 
     def ingested() -> bool:
-        polls = sum(_metric_total(ingestor, "liftos_ingestor_polls_total", source=s) >= 1 for s in _SOURCES)
-        rows = int(_metric_total(ingestor, "liftos_ingestor_rows_published_total"))
+        polls = sum(metric_total(ingestor, "liftos_ingestor_polls_total", source=s) >= 1 for s in _SOURCES)
+        rows = int(metric_total(ingestor, "liftos_ingestor_rows_published_total"))
         report(Stage("ingesting from the sandbox APIs (raw records)", rows, 0))
         if stack.failed():
             raise TransientError(f"stopped unexpectedly: {stack.failed()}")

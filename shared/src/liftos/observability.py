@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import urllib.request
 from collections.abc import Callable
 
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from liftos.settings import ObservabilitySettings
 
-__all__ = ["HealthCheck", "configure_logging", "health_app", "start_health_server"]
+__all__ = ["HealthCheck", "configure_logging", "health_app", "metric_total", "start_health_server"]
 
 #: Returns ``None`` when healthy, or a short reason why not.
 HealthCheck = Callable[[], str | None]
@@ -92,3 +94,21 @@ async def start_health_server(settings: ObservabilitySettings, check: HealthChec
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     return runner
+
+
+def metric_total(url: str, name: str, **labels: str) -> float:
+    """Sum of a metric's samples matching ``labels`` on a ``/metrics`` page (0 when absent).
+
+    For callers that watch a running service (the demo, benchmarks, tests).
+
+    Raises:
+        OSError: the page cannot be fetched (e.g. the service is not listening yet).
+    """
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
