@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-LOCK_INPUTS := pyproject.toml uv.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+LOCK_INPUTS := pyproject.toml uv.lock $(wildcard shared/*/pyproject.toml) $(wildcard services/*/pyproject.toml)
 
 .PHONY: demo up test lint typecheck pytest slow bench clean install
 
@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared/src services/ingestor/src services/normalizer/src services/enricher/src services/causal-engine/src
+	$(BIN)/mypy shared/liftos/src shared/sandbox/src shared/devstack/src services/ingestor/src services/normalizer/src services/enricher/src services/causal-engine/src
 
 pytest: install
 	$(BIN)/pytest

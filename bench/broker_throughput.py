@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.settings import KafkaSettings
-from liftos.streaming.broker import LocalBroker
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish_raw
 from liftos.topics import TopicSpec
+from liftos_devstack.broker import LocalBroker
 
 
 def raw_event(index: int) -> RawEvent:

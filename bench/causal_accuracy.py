@@ -21,8 +21,8 @@ import pandas as pd
 
 from liftos.causal import CausalAPI
 from liftos.causal.baselines import platform_roas, revenue_on_spend
-from liftos.sandbox.scenarios import Scenario
-from liftos.sandbox.world import CHANNELS, World, WorldSpec, simulate_world
+from liftos_sandbox.scenarios import Scenario
+from liftos_sandbox.world import CHANNELS, World, WorldSpec, simulate_world
 
 START = date(2024, 1, 1)
 EXTRA_DAYS = 7

@@ -25,16 +25,16 @@ import structlog
 
 from liftos.events import RawEvent
 from liftos.integrations import CursorStore, sync_connector
-from liftos.sandbox import WorldSpec
-from liftos.sandbox.credentials import credentials_for_seed
-from liftos.sandbox.environment import connector_environment, sandbox_argv
 from liftos.settings import KafkaSettings
-from liftos.streaming.broker import LocalBroker, free_port, wait_for_port
 from liftos.streaming.kafka import ensure_topics, make_producer, publish
 from liftos.topics import ALL_TOPICS, RAW
+from liftos_devstack.broker import LocalBroker, free_port, wait_for_port
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import make_connector
 from liftos_ingestor.settings import IngestorSettings
+from liftos_sandbox import WorldSpec
+from liftos_sandbox.credentials import credentials_for_seed
+from liftos_sandbox.environment import connector_environment, sandbox_argv
 
 END = date(2025, 12, 31)
 SEED = 21

@@ -33,10 +33,10 @@ from liftos.events import RawEvent, RequestSlice
 from liftos.integrations import GoogleAdsConnector, MetaAdsConnector, RawRecord
 from liftos.observability import metric_total
 from liftos.settings import KafkaSettings
-from liftos.streaming.broker import LocalBroker, free_port
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer
 from liftos.topics import ALL_TOPICS, RAW
+from liftos_devstack.broker import LocalBroker, free_port
 
 DAY0 = date(2025, 1, 1)
 ALIASES = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase", "onsite_web_purchase")

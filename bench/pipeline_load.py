@@ -45,10 +45,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from liftos.events import version_of
 from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts, service_of
 from liftos.streaming.kafka import client_options, ensure_topics, make_consumer, make_producer, publish_raw
 from liftos.topics import ALL_TOPICS, RAW
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.stack import EmbeddedStack, StackPorts, service_of
 
 CHANNELS = ("meta", "google_ads", "klaviyo")
 CHUNK = 10_000

@@ -26,11 +26,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish_raw
 from liftos.topics import ALL_TOPICS, RAW
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.stack import EmbeddedStack, StackPorts
 
 CHANNELS = ("meta", "google_ads", "klaviyo")
 

@@ -13,8 +13,8 @@ from datetime import date
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from liftos.sandbox.emulators.server import build_app
-from liftos.sandbox.world import WorldSpec, simulate_world
+from liftos_sandbox.emulators.server import build_app
+from liftos_sandbox.world import WorldSpec, simulate_world
 
 
 async def _measure(rounds: int = 30) -> list[float]:

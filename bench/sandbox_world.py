@@ -9,7 +9,7 @@ import argparse
 import time
 from datetime import date
 
-from liftos.sandbox.world import WorldSpec, build_world
+from liftos_sandbox.world import WorldSpec, build_world
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Throughput of the dev-only embedded warehouse through clickhouse-connect's HTTP client.
 
-Starts ``python -m liftos.warehouse.embedded_server`` on a free port with a fresh store, then measures:
+Starts ``python -m liftos_devstack.warehouse_server`` on a free port with a fresh store, then measures:
 insert_df of N marketing rows (~15 columns), small point queries per second (sync, one client), the same
 with the async client and 8 concurrent queries, and a GROUP BY over the N rows.
 
@@ -124,7 +124,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="liftos-wh-bench-") as tmp:
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "liftos.warehouse.embedded_server", "--path", str(Path(tmp) / "store"),
+            [sys.executable, "-m", "liftos_devstack.warehouse_server", "--path", str(Path(tmp) / "store"),
              "--port", str(port), "--log-level", "WARNING"],
             env=os.environ.copy(),
         )  # fmt: skip

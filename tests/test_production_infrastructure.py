@@ -15,7 +15,7 @@ from liftos.pipeline.enrich import enrich_row
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish
 from liftos.topics import RAW
-from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
 from tests.factories import canonical_row_event, make_normalized_row
 

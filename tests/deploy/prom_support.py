@@ -90,7 +90,7 @@ def known_metric_names() -> set[str]:
     """Sample names the services, the embedded warehouse and Prometheus' scrapes define."""
     for module in SERVICE_METRICS_MODULES:
         importlib.import_module(module)
-    from liftos.warehouse.embedded_server import _Metrics
+    from liftos_devstack.warehouse_server import _Metrics
 
     return registry_sample_names(REGISTRY) | registry_sample_names(_Metrics().registry) | SCRAPE_SERIES
 

@@ -37,7 +37,7 @@ def _settings_class(package: str) -> type[ServiceSettings]:
     (cls,) = [
         v
         for v in vars(module).values()
-        if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings
+        if isinstance(v, type) and issubclass(v, ServiceSettings) and v.__module__ == module.__name__
     ]
     return cls
 

@@ -27,7 +27,7 @@ from clickhouse_connect.driver.client import Client
 
 from liftos.events import EffectUpdate, EnrichedRow, StoreOutcomeRow, version_of
 from liftos.settings import WarehouseSettings
-from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
 from tests.deploy.prom_support import (
     PROPOSED_METRICS,

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
-from liftos.stack import SERVICES, EmbeddedStack, StackPorts, service_of
-from liftos.streaming.broker import LocalBroker
+from liftos_devstack.broker import LocalBroker
+from liftos_devstack.stack import SERVICES, EmbeddedStack, StackPorts, service_of
 from tests.deploy.prom_support import (
     PROMETHEUS_DIR,
     PROPOSED_METRICS,

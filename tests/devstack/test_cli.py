@@ -13,8 +13,8 @@ import clickhouse_connect
 import pytest
 
 from liftos.settings import KafkaSettings
-from liftos.streaming.broker import free_port, wait_for_port
 from liftos.streaming.kafka import make_consumer, make_producer
+from liftos_devstack.broker import free_port, wait_for_port
 from tests.fixtures.broker import unique_name
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from clickhouse_connect.driver.client import Client
 
-from liftos.demo import DEMO_END, DemoOptions, DemoResult, Stage, run_demo
-from liftos.sandbox import World, WorldSpec, simulate_world
 from liftos.settings import WarehouseSettings
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.demo import DEMO_END, DemoOptions, DemoResult, Stage, run_demo
+from liftos_sandbox import World, WorldSpec, simulate_world
 from tests.fixtures.warehouse import start_warehouse, stop_warehouse
 
 OPTIONS = DemoOptions(days=120, seed=11, entities=16)

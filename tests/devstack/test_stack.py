@@ -23,11 +23,11 @@ import pytest
 from liftos.errors import ConfigError
 from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts
-from liftos.streaming.broker import free_port
 from liftos.streaming.kafka import make_producer, publish
 from liftos.topics import RAW
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.broker import free_port
+from liftos_devstack.stack import EmbeddedStack, StackPorts
 from tests.factories import canonical_outcome_event, canonical_row_event
 
 HEALTHY = re.compile(r"all healthy in ([0-9.]+) s")

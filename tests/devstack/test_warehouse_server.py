@@ -25,7 +25,7 @@ import zstandard
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from liftos.warehouse.embedded_protocol import parse_statement, split_params
+from liftos_devstack.warehouse_protocol import parse_statement, split_params
 from tests.fixtures.warehouse import WarehouseEndpoint, start_warehouse, stop_warehouse
 
 MARKETING_DDL = """

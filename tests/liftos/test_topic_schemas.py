@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from liftos.cli import schema as schema_cli
 from liftos.events import SCHEMA_VERSION, EffectUpdate
-from liftos.schemas import render_schema, schema_file_name, topic_schema
 from liftos.settings import KafkaSettings
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_producer, publish
+from liftos.topic_schemas import render_schema, schema_file_name, topic_schema
 from liftos.topics import ALL_TOPICS, EFFECTS, TopicSpec
 from tests.fixtures.broker import unique_name
 

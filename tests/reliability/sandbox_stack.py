@@ -20,16 +20,16 @@ from typing import IO
 
 from clickhouse_connect.driver.client import Client
 
-from liftos.demo import _service_environment
 from liftos.events import EffectUpdate
-from liftos.sandbox import World, WorldSpec, simulate_world
-from liftos.sandbox.environment import sandbox_argv
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts
-from liftos.streaming.broker import free_port, wait_for_port
 from liftos.streaming.codec import decode
 from liftos.topics import EFFECTS
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.broker import free_port, wait_for_port
+from liftos_devstack.demo import _service_environment
+from liftos_devstack.stack import EmbeddedStack, StackPorts
+from liftos_sandbox import World, WorldSpec, simulate_world
+from liftos_sandbox.environment import sandbox_argv
 from tests.reliability.support import read_topic, stop_process
 
 __all__ = ["END", "SOURCES", "SandboxRun", "expected_per_channel", "sandbox_stack", "warehouse_per_channel"]
@@ -93,11 +93,11 @@ def warehouse_per_channel(client: Client) -> dict[str, tuple[int, float]]:
 _SHORT_REPORT_TIER = """
 import json, sys
 from datetime import date
-from liftos.sandbox.emulators import klaviyo
-from liftos.sandbox.emulators.ratelimit import Window
+from liftos_sandbox.emulators import klaviyo_rest as klaviyo
+from liftos_sandbox.emulators.ratelimit import Window
 a = json.loads(sys.argv[1])
 klaviyo.TIERS["REPORT"] = (Window(1, 1.0), Window(a["limit"], a["seconds"]))
-from liftos.sandbox.emulators.server import serve
+from liftos_sandbox.emulators.server import serve
 serve(a["port"], "127.0.0.1", a["seed"], a["scenario"], a["fault_rate"], 0.0,
       date.fromisoformat(a["start"]), date.fromisoformat(a["end"]), a["entities"], True)
 """

@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 
 from liftos.events import StoreOutcomeRow
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.streaming.broker import free_port
 from liftos.streaming.codec import encode
 from liftos.streaming.kafka import ensure_topics, make_producer
 from liftos.topics import ALL_TOPICS, NORMALIZED, OUTCOMES, RAW, dead_letter_topic
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.broker import free_port
 from tests.factories import canonical_row_event, make_normalized_row, make_raw_event
 from tests.fixtures.warehouse import WarehouseEndpoint
 from tests.reliability.support import (

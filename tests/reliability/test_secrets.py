@@ -1,6 +1,6 @@
 """Secrets: never in logs, topics, warehouse rows or exception messages; all SQL is parameterised.
 
-The static half runs in the default suite: every SQL call in ``shared/src`` passes values as
+The static half runs in the default suite: every SQL call in ``shared/*/src`` passes values as
 parameters (no f-string, ``%`` or ``.format`` interpolation, also through a local or module-level
 variable), except the explicitly listed identifier-only statements (DDL from model metadata), and a
 settings validation error does not echo a secret of the environment. The slow half streams a sandbox
@@ -28,11 +28,11 @@ SQL_METHODS = {"query", "command", "query_df", "query_np", "query_arrow", "raw_q
 #: (file, function) whose SQL interpolates identifiers only: reviewed, and every new one must be too.
 #: The embedded server and engine run SQL a client sent them (they are the database, not a caller).
 TRUSTED_IDENTIFIER_SQL = {
-    ("shared/src/liftos/warehouse/migrations.py", "apply_migrations"),  # database name, DDL from models
-    ("shared/src/liftos/warehouse/embedded_server.py", "_run_query"),
-    ("shared/src/liftos/warehouse/embedded_server.py", "work"),
-    ("shared/src/liftos/warehouse/embedded_engine.py", "_run"),
-    ("shared/src/liftos/warehouse/embedded_engine.py", "query"),
+    ("shared/liftos/src/liftos/warehouse/migrations.py", "apply_migrations"),  # database name, model DDL
+    ("shared/devstack/src/liftos_devstack/warehouse_server.py", "_run_query"),
+    ("shared/devstack/src/liftos_devstack/warehouse_server.py", "work"),
+    ("shared/devstack/src/liftos_devstack/warehouse_engine.py", "_run"),
+    ("shared/devstack/src/liftos_devstack/warehouse_engine.py", "query"),
 }
 
 
@@ -104,7 +104,9 @@ def test_the_scan_flags_interpolated_sql() -> None:
 
 def test_all_sql_in_shared_is_parameterised() -> None:
     problems = []
-    for path in sorted((ROOT / "shared" / "src").rglob("*.py")):
+    sources = sorted(path for src in (ROOT / "shared").glob("*/src") for path in src.rglob("*.py"))
+    assert len(sources) > 100, "the scan must read the whole library"
+    for path in sources:
         problems += interpolated_sql(path.read_text(), str(path.relative_to(ROOT)))
     assert not problems, "SQL built by interpolation (pass values as parameters):\n" + "\n".join(problems)
 

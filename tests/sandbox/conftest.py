@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from liftos.sandbox import World, WorldSpec, simulate_world
+from liftos_sandbox import World, WorldSpec, simulate_world
 
 SMALL = 12
 

@@ -8,8 +8,8 @@ from datetime import date
 import orjson
 from typer.testing import CliRunner
 
-from liftos.sandbox import WorldSpec, simulate_world
-from liftos.sandbox.cli import app
+from liftos_sandbox import WorldSpec, simulate_world
+from liftos_sandbox.cli import app
 
 runner = CliRunner()
 

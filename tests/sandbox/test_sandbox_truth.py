@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from liftos.sandbox import CHANNELS, World, WorldSpec, simulate_world
+from liftos_sandbox import CHANNELS, World, WorldSpec, simulate_world
 
 CHANNEL_KEYS = {"spend", "revenue_lift", "iroas", "mroas", "platform_revenue", "platform_roas"}
 WINDOW = (date(2024, 3, 1), date(2024, 8, 31))

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liftos.sandbox import CHANNELS, World, WorldSpec, build_world
-from liftos.sandbox.events import thanksgiving
+from liftos.dimensions.retail_events import us_thanksgiving as thanksgiving
+from liftos_sandbox import CHANNELS, World, WorldSpec, build_world
 
 SHORT = WorldSpec(seed=11, start=date(2024, 9, 1), end=date(2025, 1, 31), entities_per_channel=8)
 

@@ -7,8 +7,8 @@ from typing import cast
 
 import pandas as pd
 
-from liftos.sandbox.scenarios import Scenario
-from liftos.sandbox.world import CHANNELS, World, WorldSpec, simulate_world
+from liftos_sandbox.scenarios import Scenario
+from liftos_sandbox.world import CHANNELS, World, WorldSpec, simulate_world
 
 
 def world_of(seed: int, scenario: str = "easy", days: int = 730) -> World:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from liftos.sandbox.world import World
+from liftos_sandbox.world import World
 from tests.liftos.causal.causal_worlds import world_of
 
 

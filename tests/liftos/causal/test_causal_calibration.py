@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from liftos.causal import CausalAPI
-from liftos.sandbox.world import CHANNELS
+from liftos_sandbox.world import CHANNELS
 from tests.liftos.causal.causal_worlds import wide_inputs, world_of
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from liftos.causal import CausalAPI, prepare_causal_data
-from liftos.sandbox.world import CHANNELS
+from liftos_sandbox.world import CHANNELS
 from tests.liftos.causal.causal_worlds import long_spend, wide_inputs, world_of
 
 

@@ -8,7 +8,7 @@ import pytest
 from liftos.causal import CausalAPI, drift_points
 from liftos.causal.baselines import revenue_on_spend
 from liftos.causal.spec import AttributionModel
-from liftos.sandbox.world import CHANNELS
+from liftos_sandbox.world import CHANNELS
 from tests.liftos.causal.causal_worlds import wide_inputs, world_of
 
 

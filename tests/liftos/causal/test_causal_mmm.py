@@ -10,7 +10,7 @@ import numpy as np
 from liftos.causal import CausalAPI, CausalResults, ModelSpec
 from liftos.causal.fit import fit_mmm
 from liftos.causal.model import MediaModel
-from liftos.sandbox.world import CHANNELS, World
+from liftos_sandbox.world import CHANNELS, World
 from tests.liftos.causal.causal_worlds import wide_inputs, world_of
 
 

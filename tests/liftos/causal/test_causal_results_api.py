@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from liftos.causal import CausalAPI, CausalResults, ChannelEffect, ModelSpec
-from liftos.sandbox.world import CHANNELS
+from liftos_sandbox.world import CHANNELS
 from tests.liftos.causal.causal_worlds import wide_inputs, world_of
 
 
@@ -60,3 +60,17 @@ def test_spec_validation() -> None:
         ModelSpec(attribution_model="magic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="confidence_level"):
         ModelSpec(confidence_level=1.5)
+
+
+def test_analyze_attribution_options_name_every_other_spec_field() -> None:
+    """The typed keyword options of ``analyze_attribution`` stay in step with :class:`ModelSpec`."""
+    import dataclasses
+    import inspect
+    import typing
+
+    from liftos.causal.api import CausalAPI
+    from liftos.causal.spec import ModelSpec, SpecOptions
+
+    named = set(inspect.signature(CausalAPI.analyze_attribution).parameters)
+    fields = {f.name for f in dataclasses.fields(ModelSpec)}
+    assert set(typing.get_type_hints(SpecOptions)) == fields - named

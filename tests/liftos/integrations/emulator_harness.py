@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from liftos.integrations.http_core import RetryPolicy
-from liftos.sandbox.emulators.source import ServedWorld, serve_world
+from liftos_sandbox.emulators.source import ServedWorld, serve_world
 from tests.fixtures.emulators import Running, running
 
 __all__ = ["Running", "fast_policy", "one_year_world", "running"]
@@ -27,7 +27,7 @@ def fast_policy(**overrides: Any) -> RetryPolicy:
 @cache
 def one_year_world(seed: int = 11, entities: int = 30) -> ServedWorld:
     """A simulated world over 2025 (the emulators' today is 2025-12-31)."""
-    from liftos.sandbox.world import WorldSpec, simulate_world
+    from liftos_sandbox.world import WorldSpec, simulate_world
 
     spec = WorldSpec(seed=seed, start=date(2025, 1, 1), end=date(2025, 12, 31), entities_per_channel=entities)
     return serve_world(simulate_world(spec))

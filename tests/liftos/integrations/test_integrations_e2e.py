@@ -22,9 +22,9 @@ from liftos.integrations import (
 )
 from liftos.integrations.http_core import RetryPolicy
 from liftos.integrations.sync import ProgressUpdate, SyncResult, sync_connector
-from liftos.sandbox.emulators.klaviyo import KlaviyoConfig
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld
 
 from .emulator_harness import Running, fast_policy, one_year_world, running
 

@@ -14,7 +14,7 @@ from liftos.errors import ConfigError
 from liftos.events import RawEvent
 from liftos.integrations import GoogleAdsConnector, MemoryCursorStore
 from liftos.integrations.cursors import CursorState
-from liftos.integrations.google_ads import build_gaql
+from liftos.integrations.google_ads.queries import build_gaql
 from liftos.integrations.sync import sync_stream
 
 from .recorded import SleepRecorder, recorded, recording_policy

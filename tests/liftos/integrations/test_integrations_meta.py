@@ -234,7 +234,7 @@ class TestInsightsAsyncReportRuns:
 
 def test_request_slice_params_roundtrip() -> None:
     """The envelope's request slice records the query (level, fields, breakdowns)."""
-    from liftos.integrations.meta import InsightsQuery
+    from liftos.integrations.meta.connector import InsightsQuery
 
     query = InsightsQuery(level="adset", breakdowns=("age", "gender"))
     assert (

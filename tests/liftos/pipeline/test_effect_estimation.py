@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from liftos.pipeline.effects import ModelRun, estimate_effects, spend_channels
-from liftos.sandbox import WorldSpec, simulate_world
+from liftos_sandbox import WorldSpec, simulate_world
 
 
 @pytest.fixture(scope="module")

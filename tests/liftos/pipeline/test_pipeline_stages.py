@@ -8,9 +8,9 @@ import orjson
 
 from liftos.events import EnrichedRow
 from liftos.pipeline.enrich import enrich_messages
-from liftos.pipeline.messages import Inbound
 from liftos.pipeline.normalize import normalize_messages
 from liftos.streaming.codec import encode
+from liftos.streaming.messages import Inbound
 from tests.factories import canonical_outcome_event, canonical_row_event, make_normalized_row, make_raw_event
 
 

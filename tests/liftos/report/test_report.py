@@ -29,11 +29,11 @@ from liftos.pipeline.effects import ModelRun, estimate_effects
 from liftos.pipeline.enrich import enrich_row
 from liftos.report import ReportData, load_report
 from liftos.report.render import fmt_money, fmt_ratio
-from liftos.sandbox import World, WorldSpec, simulate_world
 from liftos.settings import WarehouseSettings
-from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
-from liftos.warehouse.panel import daily_panel
+from liftos.warehouse.modelling_panel import daily_panel
+from liftos_sandbox import World, WorldSpec, simulate_world
 from tests.fixtures.warehouse import WarehouseEndpoint
 from tests.liftos.report.chromium import (
     CHROMIUM,

@@ -9,11 +9,11 @@ import pytest
 
 from liftos.errors import DataError
 from liftos.events import RawEvent
-from liftos.pipeline.messages import DeadLetter
 from liftos.settings import KafkaSettings
 from liftos.streaming.codec import decode, encode
 from liftos.streaming.dead_letters import HEADER_PREFIX, DeadLetterSink
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish
+from liftos.streaming.messages import DeadLetter
 from liftos.topics import ALL_TOPICS, RAW, TopicSpec
 from tests.factories import canonical_row_event
 from tests.fixtures.broker import unique_name

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liftos.events import NormalizedRow, RawEvent, RequestSlice, StoreOutcomeRow
-from liftos.pipeline.messages import Inbound
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
 from liftos.streaming.codec import encode
+from liftos.streaming.messages import Inbound
 from liftos.transformations import MappingContext
 from tests.liftos.integrations.recorded import load
 

@@ -24,14 +24,14 @@ from liftos.integrations import (
     MetaAdsConnector,
 )
 from liftos.integrations.sync import sync_connector
-from liftos.pipeline.messages import Inbound
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
-from liftos.sandbox import World, WorldSpec, simulate_world
-from liftos.sandbox.emulators.klaviyo import KlaviyoConfig
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import serve_world
 from liftos.streaming.codec import encode
+from liftos.streaming.messages import Inbound
 from liftos.transformations import EMAIL_COST_PER_RECIPIENT, MappingContext
+from liftos_sandbox import World, WorldSpec, simulate_world
+from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import serve_world
 from tests.liftos.integrations.emulator_harness import fast_policy, running
 
 SPEC = WorldSpec(seed=7, start=date(2025, 9, 1), end=date(2025, 12, 29), entities_per_channel=30)

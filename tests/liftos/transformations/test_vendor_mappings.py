@@ -11,7 +11,7 @@ from liftos.errors import DataError
 from liftos.events import NormalizedRow, RawEvent, RequestSlice, StoreOutcomeRow, idempotency_key
 from liftos.integrations import GoogleAdsConnector, KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.endpoints import RawRecord
-from liftos.integrations.klaviyo import explode_aggregate
+from liftos.integrations.klaviyo.reporting import explode_aggregate
 from liftos.transformations import DEFAULT_CONTEXT, MappingContext, map_raw_event
 from liftos.transformations.raw_events import mapped_streams
 from tests.liftos.integrations.recorded import load

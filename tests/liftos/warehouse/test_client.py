@@ -10,7 +10,7 @@ from liftos.pipeline.enrich import enrich_row
 from liftos.settings import WarehouseSettings
 from liftos.streaming.codec import encode
 from liftos.warehouse import migrations
-from liftos.warehouse.client import connect, connect_async, insert_encoded_async, insert_events
+from liftos.warehouse.connection import connect, connect_async, insert_encoded_async, insert_events
 from tests.factories import make_normalized_row
 
 

@@ -12,7 +12,7 @@ from liftos.events import EnrichedRow, Event, StoreOutcomeRow, TableSpec
 from liftos.pipeline.enrich import enrich_row
 from liftos.settings import WarehouseSettings
 from liftos.warehouse import ddl, migrations
-from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.connection import connect, insert_events
 from tests.factories import make_normalized_row
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld, serve_world
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld, serve_world
 from tests.fixtures.emulators import Running, running
 
 from .world_fixture import build_fixture_world
@@ -37,7 +37,7 @@ def creds(served: ServedWorld) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def server(served: ServedWorld) -> Iterator[Running]:
     """A fault-free emulator with Klaviyo rate tiers off (tests of limits start their own)."""
-    from liftos.sandbox.emulators.klaviyo import KlaviyoConfig
+    from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
 
     with running(served, EmulatorConfig(klaviyo=KlaviyoConfig(rate_limits=False))) as srv:
         yield srv

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from liftos.sandbox.emulators.faults import FaultInjector, FaultKind
-from liftos.sandbox.emulators.klaviyo import KlaviyoConfig
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld, serve_world
+from liftos_sandbox.emulators.faults import FaultInjector, FaultKind
+from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld, serve_world
 
 from .conftest import running
 
@@ -67,7 +67,7 @@ def test_faulty_server_faults_but_never_on_token_endpoint(served: ServedWorld, c
 
 @pytest.fixture(scope="module")
 def real_world() -> Any:
-    world_module = pytest.importorskip("liftos.sandbox.world")
+    world_module = pytest.importorskip("liftos_sandbox.world")
     spec = world_module.WorldSpec(
         seed=3, start=date(2025, 7, 1), end=date(2025, 12, 31), entities_per_channel=12
     )

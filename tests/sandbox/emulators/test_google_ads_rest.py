@@ -7,12 +7,12 @@ from typing import Any
 import httpx
 import pytest
 
-from liftos.sandbox.emulators.gaql import GaqlError, parse_gaql
-from liftos.sandbox.emulators.google_ads import GoogleAdsConfig
-from liftos.sandbox.emulators.google_ads_query import FIELDS
-from liftos.sandbox.emulators.ratelimit import Window
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.gaql import GaqlError, parse_gaql
+from liftos_sandbox.emulators.google_ads_query import FIELDS
+from liftos_sandbox.emulators.google_ads_rest import GoogleAdsConfig
+from liftos_sandbox.emulators.ratelimit import Window
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld
 
 from .conftest import FakeClock, Running, running
 

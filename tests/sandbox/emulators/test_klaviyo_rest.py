@@ -8,8 +8,8 @@ import httpx
 from klaviyo_api import KlaviyoAPI
 from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
 
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld
 
 from .conftest import FakeClock, Running, running
 

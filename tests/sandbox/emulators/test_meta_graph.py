@@ -11,11 +11,11 @@ from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.adreportrun import AdReportRun
 from facebook_business.api import FacebookAdsApi
 
-from liftos.sandbox.emulators.meta import MetaConfig
-from liftos.sandbox.emulators.meta_insights import PURCHASE_ALIASES
-from liftos.sandbox.emulators.ratelimit import Window
-from liftos.sandbox.emulators.server import EmulatorConfig
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.meta_graph import MetaConfig
+from liftos_sandbox.emulators.meta_insights import PURCHASE_ALIASES
+from liftos_sandbox.emulators.ratelimit import Window
+from liftos_sandbox.emulators.server import EmulatorConfig
+from liftos_sandbox.emulators.source import ServedWorld
 
 from .conftest import FakeClock, Running, running
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import suppress
-from typing import Any
 
 import pandas as pd
 from aiokafka import AIOKafkaProducer
@@ -19,13 +18,13 @@ from clickhouse_connect.driver.client import Client
 
 from liftos.causal.drift import ResidualDriftMonitor
 from liftos.events import EffectUpdate
-from liftos.observability import start_health_server
+from liftos.observability import Logger, start_health_server
 from liftos.pipeline.effects import ModelRun, estimate_effects
 from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
 from liftos.topics import ALL_TOPICS, EFFECTS
-from liftos.warehouse.client import connect, insert_events
+from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
-from liftos.warehouse.panel import (
+from liftos.warehouse.modelling_panel import (
     DataWatermark,
     daily_panel,
     data_watermark,
@@ -41,7 +40,9 @@ __all__ = ["CausalEngine", "run"]
 class CausalEngine:
     """Refits on new data and publishes one :class:`EffectUpdate` per channel per model version."""
 
-    def __init__(self, settings: CausalEngineSettings, client: Client, producer: AIOKafkaProducer, log: Any):
+    def __init__(
+        self, settings: CausalEngineSettings, client: Client, producer: AIOKafkaProducer, log: Logger
+    ):
         self._settings = settings
         self._client = client
         self._producer = producer
@@ -82,8 +83,14 @@ class CausalEngine:
         return True
 
     async def _publish_version(self, panel: pd.DataFrame, mark: DataWatermark, trigger: str) -> None:
+        settings = self._settings
         run = ModelRun(
-            self._version + 1, self._settings.method, self._settings.confidence_level, self._settings.seed
+            self._version + 1,
+            settings.method,
+            settings.confidence_level,
+            settings.seed,
+            country=settings.country,
+            subdivision=settings.subdivision,
         )
         started = time.perf_counter()
         estimate = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
@@ -124,7 +131,7 @@ class CausalEngine:
             self._log.warning("drift in one-step-ahead residuals; refitting early", days=len(fresh))
 
 
-async def run(settings: CausalEngineSettings, log: Any, stop: asyncio.Event) -> None:
+async def run(settings: CausalEngineSettings, log: Logger, stop: asyncio.Event) -> None:
     """Serve health and metrics, then refit on new data until ``stop`` is set."""
     await wait_for_broker(settings.kafka)
     await ensure_topics(settings.kafka, ALL_TOPICS)

@@ -6,12 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from liftos.settings import ServiceSettings
+from liftos.settings import RegionalSettings
 
 __all__ = ["CausalEngineSettings"]
 
 
-class CausalEngineSettings(ServiceSettings):
+class CausalEngineSettings(RegionalSettings):
     """Causal-engine settings.
 
     Attributes:
@@ -21,6 +21,9 @@ class CausalEngineSettings(ServiceSettings):
         method: Estimator (``mmm``, ``dml`` or ``causal_forest``).
         confidence_level: Nominal coverage of the published intervals.
         seed: Seed of the estimator, for reproducible versions.
+
+    The model's public holidays are those of ``country`` / ``subdivision``, the same calendar the
+    enricher joins onto rows (:class:`~liftos.settings.RegionalSettings`); every effect update records it.
     """
 
     check_interval_s: float = Field(default=5.0, gt=0)

@@ -5,22 +5,22 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.asyncclient import AsyncClient
 
 from liftos.events import EnrichedRow, version_of
+from liftos.observability import Logger
 from liftos.pipeline.enrich import EnrichedBatch, enrich_messages
-from liftos.pipeline.messages import Inbound
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
 from liftos.streaming.kafka import LazyProducer, publish_raw
+from liftos.streaming.messages import Inbound
 from liftos.streaming.stage import StageConsumer
 from liftos.topics import ENRICHED, NORMALIZED, OUTCOMES
-from liftos.warehouse.client import connect_async, insert_encoded_async, insert_events_async
+from liftos.warehouse.connection import connect_async, insert_encoded_async, insert_events_async
 from liftos_enricher import metrics
 from liftos_enricher.settings import EnricherSettings
 
@@ -32,7 +32,7 @@ STAGE = "enricher"
 class Enricher:
     """Enriches a batch and writes it: warehouse first, then the enriched topic and dead letters."""
 
-    def __init__(self, settings: EnricherSettings, log: Any) -> None:
+    def __init__(self, settings: EnricherSettings, log: Logger) -> None:
         self._settings = settings
         self._log = log
         self._client: AsyncClient | None = None
@@ -62,7 +62,7 @@ class Enricher:
         _record(batch, time.perf_counter() - started, self._log)
 
 
-def build_app(settings: EnricherSettings, log: Any) -> faust.App:
+def build_app(settings: EnricherSettings, log: Logger) -> faust.App:
     """The stage's faust app; nothing runs until a worker starts it."""
     stage = StageConsumer(
         settings.kafka,
@@ -77,7 +77,7 @@ def build_app(settings: EnricherSettings, log: Any) -> faust.App:
     return make_stage_app(settings.app_id, settings.observability, settings.data_dir, stage, enricher.handle)
 
 
-def _record(batch: EnrichedBatch, seconds: float, log: Any) -> None:
+def _record(batch: EnrichedBatch, seconds: float, log: Logger) -> None:
     now_ms = version_of(datetime.now(UTC))
     for table, rows in (("marketing_daily", batch.rows), ("store_outcomes", batch.outcomes)):
         if rows:

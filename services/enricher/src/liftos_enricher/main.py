@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from liftos.observability import configure_logging
 from liftos.streaming.faust_app import run_worker
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
 from liftos.warehouse.migrations import apply_migrations, layout_differences
 from liftos_enricher.app import STAGE, build_app
 from liftos_enricher.settings import EnricherSettings

@@ -7,9 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 
-from liftos.errors import ConfigError
 from liftos.events import RawEvent
-from liftos.integrations import CONNECTORS, Connector, CursorStore, ProgressUpdate, SyncResult, sync_connector
+from liftos.integrations import (
+    Connector,
+    CursorStore,
+    ProgressUpdate,
+    SyncResult,
+    connector_class,
+    sync_connector,
+)
 from liftos.streaming.kafka import publish
 from liftos.topics import RAW
 from liftos_ingestor.metrics import IngestorHooks
@@ -27,9 +33,7 @@ def make_connector(source: str, settings: IngestorSettings, hooks: IngestorHooks
     Raises:
         ConfigError: unknown source or missing credentials.
     """
-    if source not in CONNECTORS:
-        raise ConfigError(f"unknown source {source!r}; known: {sorted(CONNECTORS)}")
-    return CONNECTORS[source](metrics=hooks, timeout_s=settings.request_timeout_s)
+    return connector_class(source)(metrics=hooks, timeout_s=settings.request_timeout_s)
 
 
 class Poller:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from typing import Any
 
 from liftos.errors import ConfigError, TransientError
 from liftos.integrations import Connector
-from liftos.observability import start_health_server
+from liftos.observability import Logger, start_health_server
 from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
 from liftos.topics import ALL_TOPICS
 from liftos_ingestor import metrics
@@ -25,7 +24,7 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 
 async def _poll_forever(
-    source: str, connector: Connector, poller: Poller, interval_s: float, log: Any, stop: asyncio.Event
+    source: str, connector: Connector, poller: Poller, interval_s: float, log: Logger, stop: asyncio.Event
 ) -> None:
     """Poll one source until ``stop``; a configuration error ends this source's polling, not the process."""
     metrics.SOURCE_UP.labels(source).set(1)
@@ -57,7 +56,7 @@ async def _poll_forever(
     await connector.aclose()
 
 
-async def run(settings: IngestorSettings, log: Any, stop: asyncio.Event) -> None:
+async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> None:
     """Serve health and metrics, then poll every configured source until ``stop`` is set."""
     hooks = IngestorHooks()
     connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}

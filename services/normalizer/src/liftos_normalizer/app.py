@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from typing import Any
 
 import faust
 
-from liftos.pipeline.messages import Inbound
+from liftos.observability import Logger
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
 from liftos.streaming.kafka import LazyProducer, publish
+from liftos.streaming.messages import Inbound
 from liftos.streaming.stage import StageConsumer
 from liftos.topics import NORMALIZED, OUTCOMES, RAW
 from liftos_normalizer import metrics
@@ -28,7 +28,7 @@ STAGE = "normalizer"
 class Normalizer:
     """Maps a batch of raw messages and delivers rows, outcomes and dead letters."""
 
-    def __init__(self, settings: NormalizerSettings, log: Any) -> None:
+    def __init__(self, settings: NormalizerSettings, log: Logger) -> None:
         self._settings = settings
         self._log = log
         self._producer = LazyProducer(settings.kafka, STAGE)
@@ -50,7 +50,7 @@ class Normalizer:
         _record(batch, len(messages), time.perf_counter() - started, self._log)
 
 
-def build_app(settings: NormalizerSettings, log: Any) -> faust.App:
+def build_app(settings: NormalizerSettings, log: Logger) -> faust.App:
     """The stage's faust app; nothing runs until a worker starts it."""
     stage = StageConsumer(
         settings.kafka,
@@ -67,7 +67,7 @@ def build_app(settings: NormalizerSettings, log: Any) -> faust.App:
     )
 
 
-def _record(batch: NormalizedBatch, consumed: int, seconds: float, log: Any) -> None:
+def _record(batch: NormalizedBatch, consumed: int, seconds: float, log: Logger) -> None:
     metrics.MESSAGES_IN.inc(consumed)
     for source, count in Counter(row.source for row in batch.rows).items():
         metrics.ROWS_OUT.labels("marketing", source).inc(count)

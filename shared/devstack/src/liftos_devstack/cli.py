@@ -1,4 +1,5 @@
-"""``liftos broker``, ``liftos warehouse`` and ``liftos up``: the local infrastructure commands."""
+"""``liftos broker``, ``liftos warehouse``, ``liftos up`` (and ``liftos demo``): the embedded dev stack's
+commands, added to the ``liftos`` command through the ``liftos.commands`` entry point."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from liftos_devstack import demo_command
+
 __all__ = ["register"]
 
 Port = Annotated[int, typer.Option("--port", min=1, max=65_535, help="Loopback TCP port.")]
@@ -17,7 +20,7 @@ Host = Annotated[str, typer.Option("--host", help="Address to bind (loopback by 
 
 def broker(port: Port = 9092, host: Host = "127.0.0.1") -> None:
     """Run the local Kafka-protocol broker (Tansu, in-memory storage) until SIGTERM. Dev and tests only."""
-    from liftos.streaming.broker import exec_broker
+    from liftos_devstack.broker import exec_broker
 
     exec_broker(host, port)
 
@@ -30,7 +33,7 @@ def warehouse(
     host: Host = "127.0.0.1",
 ) -> None:
     """Serve one chdb store over ClickHouse's HTTP interface until SIGTERM. Dev and tests only."""
-    from liftos.warehouse.embedded_server import serve
+    from liftos_devstack.warehouse_server import serve
 
     serve(path, host=host, port=port)
 
@@ -59,7 +62,7 @@ def up(
     from rich.console import Console
 
     from liftos.errors import ConfigError
-    from liftos.stack import SERVICES, EmbeddedStack, StackPorts
+    from liftos_devstack.stack import SERVICES, EmbeddedStack, StackPorts
 
     console = Console(stderr=True)
     services = {name: service_base_port + i if service_base_port else 0 for i, name in enumerate(SERVICES)}
@@ -109,7 +112,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the infrastructure commands to the ``liftos`` app."""
+    """Add the dev stack's commands (``broker``, ``warehouse``, ``up``, ``demo``) to the ``liftos`` app."""
     app.command()(broker)
     app.command()(warehouse)
     app.command()(up)
+    demo_command.register(app)

@@ -22,15 +22,15 @@ from typing import Any
 from liftos.errors import TransientError
 from liftos.events import EffectUpdate
 from liftos.observability import metric_total
-from liftos.sandbox import WorldSpec, simulate_world
-from liftos.sandbox.environment import connector_environment, sandbox_argv
 from liftos.settings import KafkaSettings, WarehouseSettings
-from liftos.stack import EmbeddedStack, StackPorts
-from liftos.streaming.broker import free_port, wait_for_port
 from liftos.streaming.codec import decode
 from liftos.streaming.kafka import make_consumer
 from liftos.topics import EFFECTS
-from liftos.warehouse.client import connect
+from liftos.warehouse.connection import connect
+from liftos_devstack.broker import free_port, wait_for_port
+from liftos_devstack.stack import EmbeddedStack, StackPorts
+from liftos_sandbox import WorldSpec, simulate_world
+from liftos_sandbox.environment import connector_environment, sandbox_argv
 
 __all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo"]
 

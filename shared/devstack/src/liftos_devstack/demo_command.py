@@ -28,7 +28,7 @@ def demo(
     from rich.console import Console
     from rich.table import Table
 
-    from liftos.demo import DemoOptions, Stage, run_demo
+    from liftos_devstack.demo import DemoOptions, Stage, run_demo
 
     console = Console(width=max(Console().width, 110))
     if scenario not in ("easy", "default", "hard", "drift"):

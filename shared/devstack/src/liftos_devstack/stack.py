@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from liftos.errors import ConfigError, TransientError
-from liftos.streaming.broker import broker_argv, free_port, wait_for_port
+from liftos_devstack.broker import broker_argv, free_port, wait_for_port
 
 __all__ = [
     "SCALABLE_SERVICES",
@@ -156,7 +156,7 @@ class EmbeddedStack:
         argv = [
             sys.executable,
             "-m",
-            "liftos.warehouse.embedded_server",
+            "liftos_devstack.warehouse_server",
             "--path",
             str(self.data_dir / "warehouse"),
             "--host",

@@ -23,7 +23,7 @@ from typing import Any
 # engine's own module in both layouts.
 from chdb.state import connect as chdb_connect
 
-from liftos.warehouse.embedded_protocol import (
+from liftos_devstack.warehouse_protocol import (
     SESSION_IS_LOCKED,
     WarehouseError,
     is_session_state_statement,

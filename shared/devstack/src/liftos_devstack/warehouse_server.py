@@ -6,7 +6,7 @@ the very same clickhouse-connect HTTP client code as in production. It is meant 
 and tests only: no authentication, no TLS, no quotas, everything buffered in memory per response.
 Production uses a real ClickHouse server.
 
-Run it with ``python -m liftos.warehouse.embedded_server --path DIR --port P`` (or ``liftos warehouse``).
+Run it with ``python -m liftos_devstack.warehouse_server --path DIR --port P`` (or ``liftos warehouse``).
 
 Supported: ``GET /ping``; ``GET``/``POST /`` with the query in the ``query`` URL parameter, in the
 body, or in a form field (multipart or urlencoded); ``database``, ``default_format``, ``session_id``,
@@ -46,8 +46,8 @@ from prometheus_client import (
     generate_latest,
 )
 
-from liftos.warehouse.embedded_engine import Engine, Inserter, Lease, QueryOutcome
-from liftos.warehouse.embedded_protocol import (
+from liftos_devstack.warehouse_engine import Engine, Inserter, Lease, QueryOutcome
+from liftos_devstack.warehouse_protocol import (
     BAD_ARGUMENTS,
     NOT_IMPLEMENTED,
     BodyDecoder,
@@ -65,7 +65,7 @@ from liftos.warehouse.embedded_protocol import (
 
 __all__ = ["RUNNER_KWARGS", "build_app", "main", "serve"]
 
-log = structlog.get_logger("liftos.warehouse.embedded_server")
+log = structlog.get_logger("liftos_devstack.warehouse_server")
 
 _T = TypeVar("_T")
 
@@ -507,7 +507,7 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8123) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m liftos.warehouse.embedded_server",
+        prog="python -m liftos_devstack.warehouse_server",
         description="DEV-ONLY: serve one chdb store over ClickHouse's HTTP interface.",
     )
     parser.add_argument("--path", type=Path, required=True, help="chdb data directory (created if missing)")

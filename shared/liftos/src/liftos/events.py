@@ -297,6 +297,8 @@ class EffectUpdate(Event):
         method: Estimator that produced the update.
         refresh_stability: Relative change of ``incremental_roas`` against the previous version
             (``None`` for the first version).
+        calendar: The public-holiday calendar the model used: ``US``, ``DE-BY`` (country and
+            subdivision, as the enricher's), or ``none``.
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -320,4 +322,5 @@ class EffectUpdate(Event):
     marginal_roas: float
     method: LowCard
     refresh_stability: float | None = None
+    calendar: LowCard = "US"
     schema_version: int = SCHEMA_VERSION

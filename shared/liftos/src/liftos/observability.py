@@ -11,6 +11,7 @@ import logging
 import sys
 import urllib.request
 from collections.abc import Callable
+from typing import TypeAlias
 
 import structlog
 from aiohttp import web
@@ -19,13 +20,22 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from liftos.settings import ObservabilitySettings
 
-__all__ = ["HealthCheck", "configure_logging", "health_app", "metric_total", "start_health_server"]
+__all__ = [
+    "HealthCheck",
+    "Logger",
+    "configure_logging",
+    "health_app",
+    "metric_total",
+    "start_health_server",
+]
 
+#: The logger every service and stage writes to (``configure_logging`` returns one bound to the service).
+Logger: TypeAlias = structlog.stdlib.BoundLogger
 #: Returns ``None`` when healthy, or a short reason why not.
 HealthCheck = Callable[[], str | None]
 
 
-def configure_logging(settings: ObservabilitySettings, service: str) -> structlog.stdlib.BoundLogger:
+def configure_logging(settings: ObservabilitySettings, service: str) -> Logger:
     """Route structlog and the standard library's logging to stdout in the configured format.
 
     Returns:

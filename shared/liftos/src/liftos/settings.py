@@ -23,8 +23,10 @@ __all__ = [
     "PLACEHOLDER_SECRETS",
     "KafkaSettings",
     "ObservabilitySettings",
+    "RegionalSettings",
     "ServiceSettings",
     "WarehouseSettings",
+    "region_label",
 ]
 
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
@@ -126,3 +128,36 @@ def _secrets(model: BaseModel, prefix: str = "") -> list[tuple[str, SecretStr]]:
         elif isinstance(value, BaseModel):
             found.extend(_secrets(value, f"{path}."))
     return found
+
+
+class RegionalSettings(ServiceSettings):
+    """Settings of a service that uses the business's calendar: the enricher joins it onto rows and
+    the causal engine models its holidays, so both read the same two variables.
+
+    Attributes:
+        country: ISO 3166-1 alpha-2 country of the business's calendar (``LIFTOS_COUNTRY``).
+        subdivision: Optional state/region code for regional holidays, e.g. ``BY``
+            (``LIFTOS_SUBDIVISION``).
+    """
+
+    country: str = Field(default="US", min_length=2, max_length=2)
+    subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known_region(self) -> Self:
+        """Fail at start-up on a country or subdivision the ``holidays`` package does not know (rather
+        than on the first batch or fit); this also loads the holiday tables before the first row."""
+        from liftos.dimensions.calendar import validate_region
+
+        validate_region(self.country, self.subdivision)
+        return self
+
+    @property
+    def calendar_label(self) -> str:
+        """The calendar's name as recorded with effects: ``US``, ``DE-BY``."""
+        return region_label(self.country, self.subdivision)
+
+
+def region_label(country: str, subdivision: str | None) -> str:
+    """``country`` and ``subdivision`` as one label (ISO 3166-2 style): ``US``, ``DE-BY``."""
+    return f"{country}-{subdivision}" if subdivision else country

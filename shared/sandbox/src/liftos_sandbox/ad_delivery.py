@@ -12,9 +12,9 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from liftos.sandbox.currency import to_cents
-from liftos.sandbox.entities import ChannelEntities
 from liftos.transformations.context import EMAIL_COST_PER_RECIPIENT
+from liftos_sandbox.currency import to_cents
+from liftos_sandbox.entities import ChannelEntities
 
 __all__ = [
     "EMAIL_COST_PER_RECIPIENT",

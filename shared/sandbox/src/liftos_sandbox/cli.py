@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from liftos.sandbox.credentials import credentials_for_seed
-from liftos.sandbox.world import WorldSpec, simulate_world
+from liftos_sandbox.credentials import credentials_for_seed
+from liftos_sandbox.world import WorldSpec, simulate_world
 
 __all__ = ["app"]
 
@@ -94,7 +94,7 @@ def serve_emulators(
     if port is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=2)
-    from liftos.sandbox.emulators.server import serve
+    from liftos_sandbox.emulators.server import serve
 
     serve(
         port,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from liftos.sandbox.ids import ALNUM, HEX, numeric_ids, random_strings
-from liftos.sandbox.seeding import stream
+from liftos_sandbox.ids import ALNUM, HEX, numeric_ids, random_strings
+from liftos_sandbox.seeding import stream
 
 __all__ = ["account_ids", "credentials_for_seed"]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.events import HOLIDAY_LIFT, RETAIL_LIFT, holiday_names, retail_event_names
+from liftos_sandbox.demand_events import HOLIDAY_LIFT, RETAIL_LIFT, holiday_names, retail_event_names
 
 __all__ = ["DemandPath", "simulate_demand"]
 

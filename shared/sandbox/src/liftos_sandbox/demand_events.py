@@ -1,17 +1,22 @@
-"""Calendar events of the simulated US store: public holidays (``holidays`` package) and the custom
-retail events (Black Friday, Cyber Monday and the days around them), which are not public holidays."""
+"""Calendar events of the simulated US store: public holidays and the custom retail events (Black
+Friday, Cyber Monday and the days around them), which are not public holidays.
+
+The dates come from the product's one calendar (:mod:`liftos.dimensions`); this module adds only the
+simulated store's response to each event."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Final
 
-import holidays
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["HOLIDAY_LIFT", "RETAIL_LIFT", "holiday_names", "retail_event_names", "thanksgiving"]
+from liftos.dimensions.calendar import holidays_between
+from liftos.dimensions.retail_events import us_thanksgiving
+
+__all__ = ["HOLIDAY_LIFT", "RETAIL_LIFT", "holiday_names", "retail_event_names"]
 
 # Multiplicative effect of each public holiday on organic demand (before per-seed jitter).
 HOLIDAY_LIFT: Final[dict[str, float]] = {
@@ -49,19 +54,12 @@ _RETAIL_OFFSETS: Final[dict[int, str]] = {
 }
 
 
-def thanksgiving(year: int) -> date:
-    """US Thanksgiving: the fourth Thursday of November of ``year``."""
-    first = date(year, 11, 1)
-    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
-    return first_thursday + timedelta(weeks=3)
-
-
 def holiday_names(days: pd.DatetimeIndex) -> NDArray[np.str_]:
     """Name of the US public holiday on each day ("" when none); shape ``(len(days),)``.
 
     Observed-day substitutes keep the holiday's name with an " (observed)" suffix.
     """
-    calendar = holidays.country_holidays("US", years=range(days[0].year, days[-1].year + 1))
+    calendar = holidays_between("US", None, range(days[0].year, days[-1].year + 1))
     names = [calendar.get(day.date(), "") for day in days]
     return np.asarray([name.split(";")[0].strip() for name in names], dtype=np.str_)
 
@@ -70,7 +68,7 @@ def retail_event_names(days: pd.DatetimeIndex) -> NDArray[np.str_]:
     """Name of the retail event on each day ("" when none); shape ``(len(days),)``."""
     by_date: dict[date, str] = {}
     for year in range(days[0].year, days[-1].year + 1):
-        anchor = thanksgiving(year)
+        anchor = us_thanksgiving(year)
         for offset, name in _RETAIL_OFFSETS.items():
             by_date[anchor + timedelta(days=offset)] = name
     return np.asarray([by_date.get(day.date(), "") for day in days], dtype=np.str_)

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.credentials import MAX_GOOGLE_CUSTOMERS, MAX_META_ACCOUNTS, account_ids
-from liftos.sandbox.currency import timezone_for
-from liftos.sandbox.ids import ALNUM, numeric_ids, random_strings, ulids
-from liftos.sandbox.naming import NameBook
-from liftos.sandbox.scenarios import Channel
+from liftos_sandbox.credentials import MAX_GOOGLE_CUSTOMERS, MAX_META_ACCOUNTS, account_ids
+from liftos_sandbox.currency import timezone_for
+from liftos_sandbox.ids import ALNUM, numeric_ids, random_strings, ulids
+from liftos_sandbox.naming import NameBook
+from liftos_sandbox.scenarios import Channel
 
 __all__ = [
     "ACCOUNT_COLUMNS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-from liftos.sandbox.world import WorldSpec
+from liftos_sandbox.world import WorldSpec
 
 __all__ = ["connector_environment", "sandbox_argv"]
 

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from liftos.sandbox.scenarios import Channel, ScenarioParams
+from liftos_sandbox.scenarios import Channel, ScenarioParams
 
 __all__ = [
     "MAX_LAG",

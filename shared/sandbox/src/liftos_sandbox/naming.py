@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.events import retail_event_names
+from liftos_sandbox.demand_events import retail_event_names
 
 __all__ = ["NameBook"]
 

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.currency import to_cents
-from liftos.sandbox.delivery import Cells
-from liftos.sandbox.scenarios import Channel
+from liftos_sandbox.ad_delivery import Cells
+from liftos_sandbox.currency import to_cents
+from liftos_sandbox.scenarios import Channel
 
 __all__ = [
     "RESTATEMENT_DAYS",

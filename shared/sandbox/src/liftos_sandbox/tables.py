@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.delivery import Cells
-from liftos.sandbox.entities import ChannelEntities
+from liftos_sandbox.ad_delivery import Cells
+from liftos_sandbox.entities import ChannelEntities
 
 __all__ = ["DAILY_COLUMNS", "INT_METRICS", "daily_frame"]
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.media import MAX_LAG, ChannelResponse
-from liftos.sandbox.scenarios import CHANNELS, Channel
+from liftos_sandbox.media import MAX_LAG, ChannelResponse
+from liftos_sandbox.scenarios import CHANNELS, Channel
 
 __all__ = ["ChannelSeries", "TruthModel", "truth_dict"]
 

@@ -16,9 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from liftos.sandbox.credentials import credentials_for_seed
-from liftos.sandbox.currency import USD_PER_UNIT, fx_to_reporting
-from liftos.sandbox.delivery import (
+from liftos_sandbox.ad_delivery import (
     EMAIL_COST_PER_RECIPIENT,
     Cells,
     allocate_spend,
@@ -26,20 +24,22 @@ from liftos.sandbox.delivery import (
     email_sends,
     paid_metrics,
 )
-from liftos.sandbox.demand import DemandPath, simulate_demand
-from liftos.sandbox.entities import ChannelEntities, build_google, build_klaviyo, build_meta, min_entities
-from liftos.sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response
-from liftos.sandbox.naming import NameBook
-from liftos.sandbox.platform_reporting import (
+from liftos_sandbox.credentials import credentials_for_seed
+from liftos_sandbox.currency import USD_PER_UNIT, fx_to_reporting
+from liftos_sandbox.demand import DemandPath, simulate_demand
+from liftos_sandbox.entities import ChannelEntities, build_google, build_klaviyo, build_meta, min_entities
+from liftos_sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response
+from liftos_sandbox.naming import NameBook
+from liftos_sandbox.platform_reporting import (
     allocate_value,
     platform_conversions,
     platform_value,
     reported_as_of,
 )
-from liftos.sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, ScenarioParams, scenario_params
-from liftos.sandbox.seeding import stream
-from liftos.sandbox.tables import daily_frame
-from liftos.sandbox.truth import ChannelSeries, TruthModel, truth_dict
+from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, ScenarioParams, scenario_params
+from liftos_sandbox.seeding import stream
+from liftos_sandbox.tables import daily_frame
+from liftos_sandbox.truth import ChannelSeries, TruthModel, truth_dict
 
 __all__ = ["CHANNELS", "Scenario", "World", "WorldSpec", "build_world", "simulate_world"]
 

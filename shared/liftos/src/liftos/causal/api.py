@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
@@ -11,7 +11,7 @@ from liftos.causal.data import CausalDataset, Frequency, prepare_causal_data
 from liftos.causal.estimators import get_estimator
 from liftos.causal.lift import LiftTest, parse_lift_tests
 from liftos.causal.results import CausalResults
-from liftos.causal.spec import AttributionModel, ModelSpec
+from liftos.causal.spec import Assignment, AttributionModel, ModelSpec, SpecOptions
 
 __all__ = ["CausalAPI"]
 
@@ -54,18 +54,19 @@ class CausalAPI:
         time_variable: str = "date",
         entity_variable: str | None = None,
         attribution_model: AttributionModel = "mmm",
-        treatment_assignment: str = "observational",
+        treatment_assignment: Assignment = "observational",
         confidence_level: float = 0.95,
         cross_validation: bool = True,
         lift_tests: Sequence[Mapping[str, Any] | LiftTest] | None = None,
         seed: int = 0,
-        **options: Any,
+        **options: Unpack[SpecOptions],
     ) -> CausalResults:
         """Estimate each channel's effect.
 
         ``data``: a :class:`CausalDataset` or a long/wide frame (then prepared with the variables given).
         ``lift_tests``: ``[{channel, start, end, incremental_revenue, standard_error}]`` (MMM only).
-        ``options``: further :class:`ModelSpec` fields (e.g. ``interval_method``, ``fourier_order``).
+        ``options``: further :class:`ModelSpec` fields (:class:`~liftos.causal.spec.SpecOptions`, e.g.
+        ``interval_method``, ``fourier_order``).
         """
         if not isinstance(data, CausalDataset):
             if not treatment_variables or not outcome_variables:
@@ -80,7 +81,7 @@ class CausalAPI:
             )
         spec = ModelSpec(
             attribution_model=attribution_model,
-            treatment_assignment=treatment_assignment,  # type: ignore[arg-type]
+            treatment_assignment=treatment_assignment,
             confidence_level=confidence_level,
             cross_validation=cross_validation,
             seed=seed,

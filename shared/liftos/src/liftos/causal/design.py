@@ -1,22 +1,26 @@
 """Calendar controls of the models: trend, weekday, yearly Fourier terms, public holidays and the
 retail days around US Thanksgiving (Black Friday / Cyber Monday are not public holidays).
 
+The holidays and the Thanksgiving anchor come from :mod:`liftos.dimensions` (the one calendar of the
+product, the one the enricher joins onto rows); this module only turns them into design columns.
+
 All matrices are ``(T, K)`` float arrays aligned with the dataset's periods; names are ``(K,)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-import holidays
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from liftos.causal.spec import ModelSpec
+from liftos.dimensions.calendar import public_holidays
+from liftos.dimensions.retail_events import us_thanksgiving
 
-__all__ = ["Design", "calendar_design", "thanksgiving"]
+__all__ = ["Design", "calendar_design"]
 
 FloatArray = NDArray[np.float64]
 _RETAIL_OFFSETS = tuple(range(-3, 8))  # days relative to Thanksgiving (0 is the public holiday itself)
@@ -37,12 +41,6 @@ class Design:
     def columns(self, group: str) -> NDArray[np.int64]:
         """Indices of the columns in ``group``."""
         return np.asarray([i for i, g in enumerate(self.groups) if g == group], dtype=np.int64)
-
-
-def thanksgiving(year: int) -> date:
-    """US Thanksgiving (fourth Thursday of November) of ``year``."""
-    first = date(year, 11, 1)
-    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
 
 
 def _trend(dates: pd.DatetimeIndex) -> tuple[FloatArray, list[str]]:
@@ -66,42 +64,32 @@ def _fourier(dates: pd.DatetimeIndex, order: int, width_days: float) -> tuple[Fl
     return (np.stack(cols, axis=1) if cols else np.zeros((len(dates), 0))), names
 
 
-def _day_table(dates: pd.DatetimeIndex, width_days: int, country: str | None, retail: bool) -> pd.DataFrame:
+def _day_table(dates: pd.DatetimeIndex, width_days: int, spec: ModelSpec) -> pd.DataFrame:
     """Indicator table ``(T * width_days, events)`` of named daily events, keyed by period index."""
     days = pd.date_range(dates[0], dates[-1] + pd.Timedelta(days=width_days - 1), freq="D")
     period = np.searchsorted(dates.to_numpy(), days.to_numpy(), side="right") - 1
     names: list[str] = []
     for day in days:
-        names.append(_event_name(day.date(), country, retail))
+        names.append(_event_name(day.date(), spec))
     return pd.DataFrame({"period": period, "event": names})
 
 
-def _event_name(day: date, country: str | None, retail: bool) -> str:
-    if retail:
-        offset = (day - thanksgiving(day.year)).days
+def _event_name(day: date, spec: ModelSpec) -> str:
+    if spec.retail_events:
+        offset = (day - us_thanksgiving(day.year)).days
         if offset in _RETAIL_OFFSETS and offset != 0:
             return f"retail_tg{offset:+d}"
-    if country is None:
+    if spec.holidays_country is None:
         return ""
-    name = _holiday_calendar(country, day.year).get(day, "")
+    name = public_holidays(spec.holidays_country, spec.holidays_subdivision, day.year).get(day, "")
     name = name.split(";")[0].strip()
     if name.endswith(_OBSERVED):
         return "holiday_observed"
     return f"holiday_{name}" if name else ""
 
 
-_CALENDARS: dict[tuple[str, int], holidays.HolidayBase] = {}
-
-
-def _holiday_calendar(country: str, year: int) -> holidays.HolidayBase:
-    key = (country, year)
-    if key not in _CALENDARS:
-        _CALENDARS[key] = holidays.country_holidays(country, years=year)
-    return _CALENDARS[key]
-
-
 def _events(dates: pd.DatetimeIndex, width_days: int, spec: ModelSpec) -> tuple[FloatArray, list[str]]:
-    table = _day_table(dates, width_days, spec.holidays_country, spec.retail_events)
+    table = _day_table(dates, width_days, spec)
     table = table[table["event"] != ""]
     if table.empty:
         return np.zeros((len(dates), 0)), []

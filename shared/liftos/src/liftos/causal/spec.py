@@ -7,9 +7,17 @@ a precise message so that a bad configuration fails before any data is touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypedDict, get_args
 
-__all__ = ["ATTRIBUTION_MODELS", "INTERVAL_METHODS", "AttributionModel", "IntervalMethod", "ModelSpec"]
+__all__ = [
+    "ATTRIBUTION_MODELS",
+    "INTERVAL_METHODS",
+    "Assignment",
+    "AttributionModel",
+    "IntervalMethod",
+    "ModelSpec",
+    "SpecOptions",
+]
 
 AttributionModel = Literal["mmm", "dml", "causal_forest"]
 IntervalMethod = Literal["laplace", "bootstrap"]
@@ -35,7 +43,10 @@ class ModelSpec:
         fourier_order: yearly Fourier harmonics; ``None`` → 10 for daily, 3 for weekly data.
         weekday: weekday indicators (daily data only).
         trend: linear trend (on the log baseline).
-        holidays_country: ISO country of the public-holiday indicators, ``None`` for none.
+        holidays_country: ISO 3166-1 country of the public-holiday indicators, ``None`` for none (the
+            causal engine passes its ``LIFTOS_COUNTRY``, the enricher's calendar).
+        holidays_subdivision: State/region of regional holidays (e.g. ``BY``), ``None`` for the
+            country's national ones (the causal engine passes ``LIFTOS_SUBDIVISION``).
         retail_events: indicators for the days around US Thanksgiving (Black Friday, Cyber Monday).
         ar_order: AR order of the MMM's log-outcome errors (GLS); ``None`` → 7 daily, 2 weekly; 0 = white.
         interval_method: ``"laplace"`` (curvature at the optimum, HAC-inflated) or ``"bootstrap"``
@@ -64,6 +75,7 @@ class ModelSpec:
     weekday: bool = True
     trend: bool = True
     holidays_country: str | None = "US"
+    holidays_subdivision: str | None = None
     retail_events: bool = True
     ar_order: int | None = None
     interval_method: IntervalMethod = "laplace"
@@ -96,6 +108,8 @@ class ModelSpec:
             raise ValueError("Prior standard deviations and the shape prior mean must be positive.")
         if self.calendar_prior_sd <= 0:
             raise ValueError("The `calendar_prior_sd` must be positive.")
+        if self.holidays_subdivision is not None and self.holidays_country is None:
+            raise ValueError("The `holidays_subdivision` needs a `holidays_country`.")
         if self.lift_test_weight <= 0:
             raise ValueError("The `lift_test_weight` must be positive.")
 
@@ -115,3 +129,26 @@ class ModelSpec:
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"The `{name}` parameter {value!r} must be one of {sorted(allowed)}.")
+
+
+class SpecOptions(TypedDict, total=False):
+    """The :class:`ModelSpec` fields that ``analyze_attribution`` takes as keyword options (the rest are
+    its named parameters); see :class:`ModelSpec` for each one's meaning. A test keeps the two in step."""
+
+    cv_folds: int
+    max_lag: int | None
+    fourier_order: int | None
+    weekday: bool
+    trend: bool
+    holidays_country: str | None
+    holidays_subdivision: str | None
+    retail_events: bool
+    ar_order: int | None
+    interval_method: IntervalMethod
+    n_bootstrap: int
+    half_saturation_prior: tuple[float, float]
+    shape_prior: tuple[float, float]
+    decay_bounds: tuple[float, float]
+    roi_prior: tuple[float, float] | None
+    calendar_prior_sd: float
+    lift_test_weight: float

@@ -1,19 +1,24 @@
-"""The ``liftos`` command: local infrastructure, the embedded stack, the sandbox, and the services.
+"""The ``liftos`` command: the product's commands, plus those that installed packages add.
 
-Sub-commands are registered from their own modules so each stays small:
+The product library registers its own commands from an explicit table (:data:`_PRODUCT_COMMANDS`).
+Other packages add theirs through entry points, so the library never imports them:
 
-- ``liftos broker`` / ``liftos warehouse`` / ``liftos up``: local infrastructure (:mod:`liftos.cli.infra`).
-- ``liftos sandbox ...``: the simulated world and API emulators (:mod:`liftos.sandbox.cli`).
-- ``liftos ingestor|normalizer|enricher|causal-engine``: the services, discovered through the
-  ``liftos.services`` entry-point group that each service package declares, so the library never
-  imports a service.
+- ``liftos.services``: one command per service package (``liftos ingestor``, ``liftos normalizer``, …).
+- ``liftos.groups``: command groups (``liftos sandbox …`` from liftos-sandbox, ``liftos ingest …``).
+- ``liftos.commands``: a ``register(app)`` function adding top-level commands (``liftos up``, ``liftos
+  demo``, ``liftos broker``, ``liftos warehouse`` from liftos-devstack).
+
+A command whose package is not installed answers with one line naming the package
+(:data:`_PROVIDED_BY`), exit status 2.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
+from typing import Final
 
 import typer
 
@@ -27,14 +32,22 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-# (module, attribute) of sub-command groups; a module that is not installed yet is skipped.
-_GROUPS: tuple[tuple[str, str, str], ...] = (("sandbox", "liftos.sandbox.cli", "app"),)
-_COMMAND_MODULES: tuple[str, ...] = (
-    "liftos.cli.infra",
-    "liftos.cli.demo",
-    "liftos.cli.schema",
-    "liftos.cli.report",
-)
+#: Modules of the product's own commands; each has ``register(app)``.
+_PRODUCT_COMMANDS: Final[tuple[str, ...]] = ("liftos.cli.schema", "liftos.cli.report")
+
+#: Commands that other packages provide, and the package that provides each.
+_PROVIDED_BY: Final[dict[str, str]] = {
+    "up": "liftos-devstack",
+    "demo": "liftos-devstack",
+    "broker": "liftos-devstack",
+    "warehouse": "liftos-devstack",
+    "sandbox": "liftos-sandbox",
+    "ingestor": "liftos-ingestor",
+    "ingest": "liftos-ingestor",
+    "normalizer": "liftos-normalizer",
+    "enricher": "liftos-enricher",
+    "causal-engine": "liftos-causal-engine",
+}
 
 
 def _service_command(entry: EntryPoint) -> Callable[[], None]:
@@ -59,24 +72,44 @@ def _register_groups() -> None:
         app.add_typer(entry.load(), name=entry.name)
 
 
+def _register_commands() -> None:
+    """Let installed packages add top-level commands (entry-point group ``liftos.commands``)."""
+    for entry in sorted(entry_points(group="liftos.commands"), key=lambda e: e.name):
+        entry.load()(app)
+
+
 def _register() -> None:
-    for module_name in _COMMAND_MODULES:
+    for module_name in _PRODUCT_COMMANDS:
         import_module(module_name).register(app)
-    for name, module_name, attribute in _GROUPS:
-        try:
-            group = getattr(import_module(module_name), attribute)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        app.add_typer(group, name=name)
     _register_services()
     _register_groups()
+    _register_commands()
+
+
+def _registered_names() -> set[str]:
+    names = {
+        command.name or (command.callback.__name__ if command.callback else "")
+        for command in app.registered_commands
+    }
+    return names | {group.name or "" for group in app.registered_groups}
 
 
 _register()
 
 
+def missing_command_hint(argv: list[str]) -> str | None:
+    """One line naming the package to install when ``argv`` asks for a command that is not installed."""
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    if name is None or name in _registered_names() or name not in _PROVIDED_BY:
+        return None
+    package = _PROVIDED_BY[name]
+    return f"liftos {name}: this command comes with the {package} package (pip install {package})"
+
+
 def main() -> None:
     """Entry point of the ``liftos`` console script."""
+    hint = missing_command_hint(sys.argv[1:])
+    if hint is not None:
+        typer.echo(hint, err=True)
+        raise SystemExit(2)
     app()

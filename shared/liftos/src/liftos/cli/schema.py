@@ -19,7 +19,7 @@ def export(
     ] = Path("docs/schemas"),
 ) -> None:
     """Write ``<topic>.schema.json`` for every topic (derived from the event models) into ``--out``."""
-    from liftos.schemas import export_schemas
+    from liftos.topic_schemas import export_schemas
 
     for path in export_schemas(out):
         typer.echo(str(path))

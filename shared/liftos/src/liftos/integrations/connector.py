@@ -12,15 +12,37 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar
+from importlib import import_module
+from typing import Any, ClassVar, Protocol, TypedDict, TypeVar, Unpack, cast
+
+import httpx
 
 from liftos.errors import ConfigError
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.integrations.cursors import SlicePlan
 from liftos.integrations.endpoints import RawRecord
-from liftos.integrations.http_core import HttpClient, HttpMetrics, RetryPolicy
+from liftos.integrations.http_core import (
+    ApiErrors,
+    Auth,
+    HttpClient,
+    HttpMetrics,
+    NullMetrics,
+    RetryPolicy,
+    make_async_client,
+)
+from liftos.transformations.source_registry import source_definition, source_definitions
 
-__all__ = ["Connector", "DateLike", "given_args", "parse_date_range", "run_blocking"]
+__all__ = [
+    "Connector",
+    "ConnectorFactory",
+    "ConnectorOptions",
+    "DateLike",
+    "connector_class",
+    "connector_sources",
+    "given_args",
+    "parse_date_range",
+    "run_blocking",
+]
 
 T = TypeVar("T")
 DateLike = date | datetime | str
@@ -65,12 +87,31 @@ def parse_date_range(date_range: tuple[DateLike, DateLike]) -> tuple[date, date]
     return start, end
 
 
+class ConnectorOptions(TypedDict, total=False):
+    """Keyword options every connector takes (defaults: the connector's class attributes).
+
+    Attributes:
+        lookback_days: Days re-read on every poll (the platform's restatement window).
+        policy: Retry policy (inject a fast ``sleep`` in tests).
+        metrics: Metric hooks.
+        timeout_s: HTTP timeout per request (seconds).
+    """
+
+    lookback_days: int
+    policy: RetryPolicy | None
+    metrics: HttpMetrics | None
+    timeout_s: float
+
+
 class Connector(ABC):
     """Base of the three connectors.
 
     Class attributes:
         source: Connector name; the ``source`` of every raw event.
         streams: The streams a service polls by default.
+        api_errors: How the vendor's API reports failures (policy table, error readers).
+        default_lookback_days: Days re-read on every poll unless ``lookback_days`` is given.
+        default_timeout_s: HTTP timeout per request unless ``timeout_s`` is given.
 
     The HTTP client is created lazily for the running event loop (httpx pools cannot cross loops),
     so the synchronous notebook methods and the async service can share one connector object.
@@ -78,21 +119,49 @@ class Connector(ABC):
 
     source: ClassVar[str]
     streams: ClassVar[tuple[str, ...]]
+    api_errors: ClassVar[ApiErrors]
+    default_lookback_days: ClassVar[int]
+    default_timeout_s: ClassVar[float] = 60.0
 
-    def __init__(
-        self, policy: RetryPolicy | None = None, metrics: HttpMetrics | None = None, timeout_s: float = 60.0
-    ) -> None:
-        self.policy = policy or RetryPolicy()
-        self.metrics = metrics
-        self.timeout_s = timeout_s
+    def __init__(self, base_url: str, auth: Auth, **options: Unpack[ConnectorOptions]) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.lookback_days = options.get("lookback_days", self.default_lookback_days)
+        self.policy = options.get("policy") or RetryPolicy()
+        self.metrics = options.get("metrics")
+        self.timeout_s = options.get("timeout_s", self.default_timeout_s)
         self._http: HttpClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: Counter[str] = Counter()
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.configured_account!r})"
+
+    @property
+    def configured_account(self) -> str | None:
+        """The account the settings pin (None: every account the credentials can read)."""
+        return None
+
     # -------------------------------------------------------------- http plumbing
-    @abstractmethod
     def _make_http(self) -> HttpClient:
         """A new HttpClient with this connector's base URL, auth and policy table."""
+        return self.http_client(self.base_url, self.auth, self.api_errors, make_async_client(self.timeout_s))
+
+    def http_client(
+        self, base_url: str, auth: Auth, errors: ApiErrors, client: httpx.AsyncClient
+    ) -> HttpClient:
+        """An HttpClient of this connector (its source, policy and metrics) for ``base_url``."""
+        return HttpClient(
+            source=self.source,
+            base_url=base_url,
+            auth=auth,
+            errors=errors.table,
+            error_code=errors.error_code,
+            retry_hint=errors.retry_hint,
+            policy=self.policy,
+            client=client,
+            metrics=self.metrics or NullMetrics(),
+        )
 
     @property
     def http(self) -> HttpClient:
@@ -176,3 +245,32 @@ class Connector(ABC):
         async for page in self.fetch(stream, account, request_slice):
             out.extend(record.payload for record in page)
         return out
+
+
+def connector_sources() -> list[str]:
+    """Names of the known sources that have an API connector (the ones the ingestor can poll)."""
+    return sorted({d.name for d in source_definitions().values() if d.connector is not None})
+
+
+class ConnectorFactory(Protocol):
+    """A connector class as the service calls it: credentials from the environment, options given."""
+
+    def __call__(self, **options: Unpack[ConnectorOptions]) -> Connector:
+        """A connector reading its credentials from ``LIFTOS_<SOURCE>__*`` variables."""
+        ...
+
+
+def connector_class(source: str) -> ConnectorFactory:
+    """The connector class of ``source``, from the source table.
+
+    Raises:
+        ConfigError: the source is unknown or has no API connector.
+    """
+    path = source_definition(source).connector
+    if path is None:
+        raise ConfigError(f"source {source!r} has no API connector; sources with one: {connector_sources()}")
+    module, _, name = path.partition(":")
+    found = getattr(import_module(module), name)
+    if not (isinstance(found, type) and issubclass(found, Connector)):
+        raise ConfigError(f"{path} (connector of source {source!r}) is not a Connector class")
+    return cast(ConnectorFactory, found)

@@ -44,6 +44,7 @@ __all__ = [
     "SERVER_ERROR",
     "THROTTLE",
     "Action",
+    "ApiErrors",
     "Auth",
     "ErrorKey",
     "ErrorRule",
@@ -270,6 +271,21 @@ def _no_code(response: httpx.Response, body: Any) -> str | None:
 def _header_hint(response: httpx.Response, body: Any) -> float | None:
     del body
     return parse_retry_after(response.headers.get("Retry-After"))
+
+
+@dataclass(frozen=True)
+class ApiErrors:
+    """How one vendor's API reports failures: its policy table and the readers of an error response.
+
+    Attributes:
+        table: The merged policy table (``DEFAULT_ERRORS | vendor overrides``).
+        error_code: Extracts the vendor error code (a table key) from an error body.
+        retry_hint: Extracts a server-requested wait (seconds) from a response.
+    """
+
+    table: Mapping[ErrorKey, ErrorRule]
+    error_code: ErrorCode = _no_code
+    retry_hint: RetryHint = _header_hint
 
 
 @dataclass

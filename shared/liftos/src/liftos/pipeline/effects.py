@@ -11,6 +11,7 @@ from typing import Literal
 import pandas as pd
 
 from liftos.events import EffectUpdate
+from liftos.settings import region_label
 
 __all__ = ["Estimate", "ModelRun", "estimate_effects", "spend_channels"]
 
@@ -19,16 +20,24 @@ _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One retrain's identity: its version, method and nominal interval coverage."""
+    """One retrain's identity: its version, method, nominal interval coverage, seed and the business's
+    calendar (``country`` / ``subdivision`` of its public holidays, as the enricher's)."""
 
     model_version: int
     method: Literal["mmm", "dml", "causal_forest"]
     confidence_level: float
     seed: int = 0
+    country: str | None = "US"
+    subdivision: str | None = None
+
+    @property
+    def calendar(self) -> str:
+        """The calendar's label as recorded with each update: ``US``, ``DE-BY`` or ``none``."""
+        return "none" if self.country is None else region_label(self.country, self.subdivision)
 
 
 def spend_channels(panel: pd.DataFrame) -> list[str]:
-    """Channel spend columns of a :func:`liftos.warehouse.panel.daily_panel` frame."""
+    """Channel spend columns of a :func:`liftos.warehouse.modelling_panel.daily_panel` frame."""
     return [column for column in panel.columns if column not in _NON_CHANNEL_COLUMNS]
 
 
@@ -68,6 +77,8 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
         attribution_model=run.method,
         confidence_level=run.confidence_level,
         seed=run.seed,
+        holidays_country=run.country,
+        holidays_subdivision=run.subdivision,
     )
     trained_at = datetime.now(UTC)
     window_start, window_end = panel["date"].min().date(), panel["date"].max().date()
@@ -91,6 +102,7 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
                 marginal_roas=float(effect.marginal_roas),
                 method=run.method,
                 refresh_stability=_stability(float(effect.incremental_roas), prior),
+                calendar=run.calendar,
             )
         )
     return Estimate(updates, results.residuals)

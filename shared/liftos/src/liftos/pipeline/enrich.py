@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from liftos.dimensions.calendar import calendar_features
 from liftos.errors import DataError
 from liftos.events import EnrichedRow, NormalizedRow, StoreOutcomeRow
-from liftos.pipeline.messages import DeadLetter, Inbound
 from liftos.streaming.codec import decode, encode
+from liftos.streaming.messages import DeadLetter, Inbound
 from liftos.topics import ENRICHED
 
 __all__ = ["EnrichedBatch", "enrich_messages", "enrich_row"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import liftos.integrations  # noqa: F401  (registers the vendor mappers beside their connectors)
 from liftos.errors import DataError
 from liftos.events import NormalizedRow, RawEvent, StoreOutcomeRow
-from liftos.pipeline.messages import DeadLetter, Inbound
 from liftos.streaming.codec import MAX_REASON_CHARS, decode
+from liftos.streaming.messages import DeadLetter, Inbound
 from liftos.transformations.context import DEFAULT_CONTEXT, MappingContext
 from liftos.transformations.raw_events import map_raw_event
 

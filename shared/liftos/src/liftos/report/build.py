@@ -9,7 +9,7 @@ from pathlib import Path
 from clickhouse_connect.driver.client import Client
 
 from liftos.report.curves import ResponseCurves, response_curves
-from liftos.report.data import (
+from liftos.report.report_data import (
     ChannelEffectRow,
     DataQuality,
     ModelMetadata,
@@ -59,7 +59,7 @@ def load_report(client: Client, database: str, *, refit: bool = True) -> ReportD
 def write_report(settings: WarehouseSettings, out: Path, *, refit: bool = True) -> ReportData:
     """Render the report of the warehouse at ``settings`` into ``out`` (parents created)."""
     from liftos.report.render import render_html
-    from liftos.warehouse.client import connect
+    from liftos.warehouse.connection import connect
 
     client = connect(settings)
     try:

@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from liftos.report.curves import ResponseCurves
-from liftos.report.data import ChannelEffectRow, Waterfall
+from liftos.report.report_data import ChannelEffectRow, Waterfall
 
 __all__ = ["curves_chart", "effects_chart", "png_data_uri", "roas_chart", "waterfall_chart"]
 

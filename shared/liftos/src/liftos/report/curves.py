@@ -4,7 +4,7 @@
 a curve. The report therefore gets its curves in one of two ways, and says which:
 
 - **refit** (default): the latest version's estimator is fitted again (``CausalAPI().analyze_attribution``)
-  on the warehouse panel (:func:`liftos.warehouse.panel.daily_panel`) over the model window, and its
+  on the warehouse panel (:func:`liftos.warehouse.modelling_panel.daily_panel`) over the model window, and its
   ``response_curves`` (whole-window lift at 0-2x the window's spend) are drawn. The refit reads the same
   data with the same method, so it matches the published version unless data arrived since; the
   published point is drawn on top so any difference is visible.
@@ -25,7 +25,7 @@ import pandas as pd
 import structlog
 from clickhouse_connect.driver.client import Client
 
-from liftos.report.data import ChannelEffectRow, ModelMetadata
+from liftos.report.report_data import ChannelEffectRow, ModelMetadata
 
 __all__ = ["CurvePoints", "ResponseCurves", "derived_curves", "refit_curves", "response_curves"]
 
@@ -63,7 +63,7 @@ class ResponseCurves:
 
 
 def _window_panel(client: Client, meta: ModelMetadata) -> pd.DataFrame:
-    from liftos.warehouse.panel import daily_panel
+    from liftos.warehouse.modelling_panel import daily_panel
 
     panel = daily_panel(client)
     start, end = pd.Timestamp(meta.window_start), pd.Timestamp(meta.window_end)

@@ -14,7 +14,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from liftos.report.charts import curves_chart, effects_chart, png_data_uri, roas_chart, waterfall_chart
-from liftos.report.data import ChannelEffectRow, DataQuality, ModelMetadata, Waterfall
+from liftos.report.report_data import ChannelEffectRow, DataQuality, ModelMetadata, Waterfall
 
 if TYPE_CHECKING:
     from liftos.report.build import ReportData

@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from liftos.pipeline.messages import DeadLetter
 from liftos.streaming.codec import MAX_REASON_CHARS
 from liftos.streaming.kafka import publish_raw
+from liftos.streaming.messages import DeadLetter
 from liftos.topics import dead_letter_topic
 
 __all__ = ["HEADER_PREFIX", "DeadLetter", "DeadLetterSink", "dead_letter_headers"]

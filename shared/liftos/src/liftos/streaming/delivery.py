@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+
+from liftos.observability import Logger
 
 __all__ = ["until_delivered"]
 
 
-async def until_delivered(deliver: Callable[[], Awaitable[None]], log: Any, what: str) -> None:
+async def until_delivered(deliver: Callable[[], Awaitable[None]], log: Logger, what: str) -> None:
     """Run ``deliver`` until it succeeds, backing off exponentially (with jitter, at most 30 s).
 
     A stage's output must be acknowledged before its input offsets are committed, and a failing sink

@@ -26,9 +26,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, RebalanceInProgressError
 from prometheus_client import Gauge
 
-from liftos.pipeline.messages import Inbound
+from liftos.observability import Logger
 from liftos.settings import KafkaSettings
 from liftos.streaming.kafka import make_consumer
+from liftos.streaming.messages import Inbound
 
 __all__ = ["BatchHandler", "StageConsumer", "settle_heap"]
 
@@ -74,7 +75,7 @@ class StageConsumer:
         *,
         max_records: int = 5_000,
         max_wait_ms: int = 200,
-        log: Any = None,
+        log: Logger | None = None,
         lag: Gauge | None = None,
         max_in_flight: int = 2,
     ) -> None:

@@ -1,7 +1,8 @@
 """Turning raw source records into the one marketing schema (``liftos.transformations``).
 
-- Streams: :func:`map_raw_event` with a :class:`MappingContext` (vendor mappers register themselves
-  from their connector modules).
+- Streams: :func:`map_raw_event` with a :class:`MappingContext`; each source's mappers come from the
+  source table (:func:`source_definitions`: the built-in ``canonical`` source and every installed source
+  package's entry point in the ``liftos.sources`` group).
 - Notebooks: :class:`DataTransformer` (``unify_marketing_data``, ``validate_data_quality``,
   ``clean_data``).
 """
@@ -11,10 +12,10 @@ from liftos.transformations.context import (
     DEFAULT_CONTEXT,
     EMAIL_COST_PER_RECIPIENT,
     MappingContext,
-    register_purchase_action_type,
 )
 from liftos.transformations.quality import CrossFieldRule, QualityIssue, QualityReport
-from liftos.transformations.raw_events import OutputRow, map_raw_event, register_mapper, skip
+from liftos.transformations.raw_events import OutputRow, map_raw_event, skip
+from liftos.transformations.source_registry import SourceDefinition, source_definition, source_definitions
 from liftos.transformations.unify import DataTransformer
 
 __all__ = [
@@ -28,8 +29,9 @@ __all__ = [
     "OutputRow",
     "QualityIssue",
     "QualityReport",
+    "SourceDefinition",
     "map_raw_event",
-    "register_mapper",
-    "register_purchase_action_type",
     "skip",
+    "source_definition",
+    "source_definitions",
 ]

@@ -23,29 +23,16 @@ from types import MappingProxyType
 from typing import Final
 
 from liftos.errors import ConfigError, DataError
+from liftos.transformations.source_registry import source_definitions
 
 __all__ = [
     "DEFAULT_CONTEXT",
     "EMAIL_COST_PER_RECIPIENT",
     "MappingContext",
-    "default_purchase_action_types",
-    "register_purchase_action_type",
 ]
 
 #: Default estimated cost of one email recipient (account currency units per recipient).
 EMAIL_COST_PER_RECIPIENT: Final = 0.01
-
-_DEFAULT_PURCHASE_TYPES: dict[str, str] = {}
-
-
-def register_purchase_action_type(source: str, action_type: str) -> None:
-    """Declare ``source``'s default canonical purchase action type (connector modules call this)."""
-    _DEFAULT_PURCHASE_TYPES[source] = action_type
-
-
-def default_purchase_action_types() -> Mapping[str, str]:
-    """The registered defaults: source -> canonical purchase action type."""
-    return MappingProxyType(dict(_DEFAULT_PURCHASE_TYPES))
 
 
 def _frozen(mapping: Mapping[str, object]) -> Mapping[str, object]:
@@ -99,7 +86,11 @@ class MappingContext:
 
     def purchase_type(self, source: str) -> str | None:
         """The canonical purchase action type of ``source`` (configured, else the source's default)."""
-        return self.purchase_action_types.get(source) or _DEFAULT_PURCHASE_TYPES.get(source)
+        configured = self.purchase_action_types.get(source)
+        if configured:
+            return configured
+        known = source_definitions().get(source)
+        return known.purchase_action_type if known is not None else None
 
 
 #: The context used when none is given: USD reporting, no foreign rates, default cost and types.

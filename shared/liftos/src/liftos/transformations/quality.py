@@ -10,7 +10,9 @@ Rules per column (``validation_rules={"spend": {"min": 0, "data_type": "numeric"
 
 Always checked when the columns exist: natural-key uniqueness (``unique_key``: date, channel,
 account_id, campaign_id, ad_group_id, ad_id, breakdown) and the cross-field rules of
-:data:`CROSS_FIELD_RULES` (clicks ≤ impressions; conversions ≤ clicks for click-attributed channels).
+:func:`default_cross_field_rules`: clicks ≤ impressions on every row, plus the rules each source
+declares for its own rows (e.g. conversions ≤ clicks where a platform counts click-through
+conversions only).
 
 Scores: ``completeness_score`` = share of non-missing cells over the required fields;
 ``accuracy_score`` = share of rows that break no rule (missing required values excluded).
@@ -26,12 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liftos.transformations.source_registry import source_definitions
+
 __all__ = [
-    "CROSS_FIELD_RULES",
     "NATURAL_KEY",
+    "UNIVERSAL_RULES",
     "CrossFieldRule",
     "QualityIssue",
     "QualityReport",
+    "default_cross_field_rules",
     "validate_frame",
 ]
 
@@ -55,12 +60,14 @@ class CrossFieldRule:
         return f"{self.left}<={self.right}"
 
 
-#: Defaults: every channel's clicks come from its impressions; Google counts click-through
-#: conversions only (Meta adds view-through, email attributes opens), so conversions ≤ clicks there.
-CROSS_FIELD_RULES = (
-    CrossFieldRule("clicks", "impressions"),
-    CrossFieldRule("conversions", "clicks", channels=("google_ads",)),
-)
+#: Rules of every channel: clicks come from impressions.
+UNIVERSAL_RULES = (CrossFieldRule("clicks", "impressions"),)
+
+
+def default_cross_field_rules() -> tuple[CrossFieldRule, ...]:
+    """:data:`UNIVERSAL_RULES` plus each known source's own rules (its ``quality_rules``)."""
+    definitions = {d.name: d for d in source_definitions().values()}
+    return UNIVERSAL_RULES + tuple(rule for d in definitions.values() for rule in d.quality_rules)
 
 
 @dataclass(frozen=True)
@@ -187,9 +194,14 @@ def validate_frame(
     data: pd.DataFrame,
     required_fields: Sequence[str],
     validation_rules: Mapping[str, Mapping[str, Any]],
-    cross_field_rules: Sequence[CrossFieldRule] = CROSS_FIELD_RULES,
+    cross_field_rules: Sequence[CrossFieldRule] | None = None,
 ) -> QualityReport:
-    """Check ``data`` (see the module docstring); never raises on bad data, only on bad rules."""
+    """Check ``data`` (see the module docstring); never raises on bad data, only on bad rules.
+
+    ``cross_field_rules`` defaults to :func:`default_cross_field_rules`.
+    """
+    if cross_field_rules is None:
+        cross_field_rules = default_cross_field_rules()
     found: dict[tuple[str, str], pd.Series] = {}
     missing = [f for f in required_fields if f not in data.columns]
     cells = len(data) * len(required_fields)

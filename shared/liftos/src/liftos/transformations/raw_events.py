@@ -1,33 +1,24 @@
 """Mapping one raw event (an API record in its envelope) to normalized rows.
 
-Each source registers a mapper per stream (``register_mapper``); the normalizer calls
-:func:`map_raw_event` for every event it consumes, with the deployment's :class:`MappingContext`.
-A mapper returns the rows of one record, ``[]`` for a stream that deliberately maps to nothing
-(metadata listings: :func:`skip`), and raises :class:`~liftos.errors.DataError` for a bad record.
-
-Two mappers are built in here because they belong to no vendor:
-
-- source ``canonical``, stream ``marketing_daily``: the payload already holds a normalized marketing
-  row's fields (``date, channel, platform, account_id, campaign_id, currency, spend, impressions,
-  clicks, conversions, revenue`` and optional names/ids); ``source`` defaults to ``canonical``. Amounts
-  are taken as already in the row's ``currency`` (no conversion; ``fx_rate`` 1).
-- source ``canonical``, stream ``store_outcomes``: the payload holds ``date, orders, revenue, currency``.
-
-These let a user push data that is already clean (a CSV export, a warehouse extract) through the same
-stream. Vendor mappers live beside their connectors (``liftos.integrations.<vendor>``) and register
-themselves when :mod:`liftos.integrations` is imported.
+The normalizer calls :func:`map_raw_event` for every event it consumes, with the deployment's
+:class:`MappingContext`. The mapper of each ``(source, stream)`` comes from the source table
+(:mod:`liftos.transformations.source_registry`: the built-in ``canonical`` source and every installed
+source package). A mapper returns the rows of one record, ``[]`` for a stream that deliberately maps to
+nothing (metadata listings: :func:`skip`), and raises :class:`~liftos.errors.DataError` for a bad record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Mapping
+from functools import cache
 
 from pydantic import ValidationError
 
 from liftos.errors import DataError
-from liftos.events import NormalizedRow, RawEvent, StoreOutcomeRow
+from liftos.events import RawEvent
+from liftos.transformations.canonical import CANONICAL_SOURCE
 from liftos.transformations.context import DEFAULT_CONTEXT, MappingContext
+from liftos.transformations.source_registry import Mapper, OutputRow, source_definitions
 
 __all__ = [
     "CANONICAL_SOURCE",
@@ -35,27 +26,13 @@ __all__ = [
     "OutputRow",
     "map_raw_event",
     "mapped_streams",
-    "register_mapper",
     "skip",
 ]
 
-OutputRow = NormalizedRow | StoreOutcomeRow
-#: ``(event, context) -> rows``; raises DataError for a record that cannot be mapped.
-Mapper = Callable[[RawEvent, MappingContext], list[OutputRow]]
-
-CANONICAL_SOURCE = "canonical"
-
-_MAPPERS: dict[tuple[str, str], Mapper] = {}
-
-
-def register_mapper(source: str, stream: str, mapper: Mapper) -> None:
-    """Make ``mapper`` responsible for raw events of ``(source, stream)``."""
-    _MAPPERS[(source, stream)] = mapper
-
 
 def mapped_streams() -> list[tuple[str, str]]:
-    """Every registered ``(source, stream)``."""
-    return sorted(_MAPPERS)
+    """Every ``(source, stream)`` some known source maps."""
+    return sorted({(d.name, stream) for d in source_definitions().values() for stream in d.mappers})
 
 
 def skip(event: RawEvent, context: MappingContext) -> list[OutputRow]:
@@ -64,13 +41,19 @@ def skip(event: RawEvent, context: MappingContext) -> list[OutputRow]:
     return []
 
 
+@cache
+def _mappers() -> Mapping[tuple[str, str], Mapper]:
+    """``(source, stream) -> mapper`` over every known source (one lookup per event on the hot path)."""
+    return {(d.name, stream): m for d in source_definitions().values() for stream, m in d.mappers.items()}
+
+
 def map_raw_event(event: RawEvent, context: MappingContext = DEFAULT_CONTEXT) -> list[OutputRow]:
     """Normalized rows for one raw event.
 
     Raises:
         DataError: no mapper knows the event's source and stream, or its payload does not map.
     """
-    mapper = _MAPPERS.get((event.source, event.stream))
+    mapper = _mappers().get((event.source, event.stream))
     if mapper is None:
         raise DataError(f"no mapping for source {event.source!r} stream {event.stream!r}")
     try:
@@ -81,28 +64,3 @@ def map_raw_event(event: RawEvent, context: MappingContext = DEFAULT_CONTEXT) ->
         raise DataError(f"payload does not map: {where}: {first['msg']}") from None
     except DataError as error:
         raise DataError(f"{event.source}/{event.stream}: {error}") from None
-
-
-def _envelope_fields(event: RawEvent) -> dict[str, Any]:
-    return {"event_id": event.idempotency_key, "version": event.version}
-
-
-def _canonical_marketing_row(event: RawEvent, context: MappingContext) -> list[OutputRow]:
-    del context
-    fields = {
-        "source": CANONICAL_SOURCE,
-        "account_id": event.account_id,
-        "source_currency": event.payload.get("currency"),
-        "fx_rate": 1.0,
-    }
-    return [NormalizedRow.model_validate(fields | event.payload | _envelope_fields(event))]
-
-
-def _canonical_outcome_row(event: RawEvent, context: MappingContext) -> list[OutputRow]:
-    del context
-    fields = {"source": CANONICAL_SOURCE, "account_id": event.account_id}
-    return [StoreOutcomeRow.model_validate(fields | event.payload | _envelope_fields(event))]
-
-
-register_mapper(CANONICAL_SOURCE, "marketing_daily", _canonical_marketing_row)
-register_mapper(CANONICAL_SOURCE, "store_outcomes", _canonical_outcome_row)

@@ -1,8 +1,9 @@
 """How a source's DataFrame columns map onto the unified marketing columns (the registry).
 
-Each connector module registers one :class:`SourceSchema` (its default mapping, unit converters and
-derived columns); :class:`~liftos.transformations.unify.DataTransformer` looks schemas up by source
-name or alias (``"google"`` -> ``google_ads``). This module knows no vendor.
+Each source package's :class:`~liftos.transformations.source_registry.SourceDefinition` carries one
+:class:`SourceSchema` (its default mapping, unit converters and derived columns);
+:class:`~liftos.transformations.unify.DataTransformer` looks schemas up by source name or alias
+(``"google"`` -> ``google_ads``). This module knows no vendor.
 
 A mapping is ``target column -> candidate source columns`` (the seed's ``schema_mapping`` format):
 for each row, the first candidate holding a value wins. A converter registered for a source column
@@ -19,13 +20,13 @@ import pandas as pd
 
 from liftos.errors import ConfigError
 from liftos.transformations.context import MappingContext
+from liftos.transformations.source_registry import source_definitions
 
 __all__ = [
     "UNIFIED_COLUMNS",
     "ColumnConverter",
     "Deriver",
     "SourceSchema",
-    "register_source_schema",
     "source_schema",
 ]
 
@@ -84,30 +85,15 @@ class SourceSchema:
     derive: Deriver | None = None
 
 
-_SCHEMAS: dict[str, SourceSchema] = {}
-
-
-def register_source_schema(schema: SourceSchema) -> None:
-    """Register ``schema`` under its source name and aliases."""
-    for key in (schema.source, *schema.aliases):
-        _SCHEMAS[key] = schema
-
-
 def source_schema(name: str) -> SourceSchema:
-    """The schema registered under ``name``.
+    """The DataFrame schema of the source known under ``name`` (a source name or an alias).
 
     Raises:
-        ConfigError: no connector registered that name.
+        ConfigError: no known source has that name, or it has no DataFrame schema.
     """
-    _load_connectors()
-    try:
-        return _SCHEMAS[name]
-    except KeyError:
-        raise ConfigError(f"no schema mapping for source {name!r}; known: {sorted(_SCHEMAS)}") from None
-
-
-def _load_connectors() -> None:
-    """Import the connector package once, which registers every vendor's schema and mappers."""
-    import importlib
-
-    importlib.import_module("liftos.integrations")
+    known = source_definitions()
+    definition = known.get(name)
+    if definition is None or definition.schema is None:
+        with_schema = sorted(key for key, d in known.items() if d.schema is not None)
+        raise ConfigError(f"no schema mapping for source {name!r}; known: {with_schema}")
+    return definition.schema

@@ -1,7 +1,7 @@
 """``DataTransformer``: the notebook API over connector DataFrames (unify, validate, clean).
 
 ``unify_marketing_data`` turns each source's ``get_campaign_data`` frame into the unified columns
-(:data:`~liftos.transformations.schemas.UNIFIED_COLUMNS`, then source extras). Per source:
+(:data:`~liftos.transformations.source_schemas.UNIFIED_COLUMNS`, then source extras). Per source:
 
 1. derived columns are added (e.g. the email cost estimate),
 2. each target column takes, row by row, the first non-null value among the candidate columns —
@@ -24,7 +24,7 @@ import pandas as pd
 from liftos.transformations.cleaning import CleaningReport, clean_frame
 from liftos.transformations.context import DEFAULT_CONTEXT, MappingContext
 from liftos.transformations.quality import QualityReport, validate_frame
-from liftos.transformations.schemas import UNIFIED_COLUMNS, SourceSchema, source_schema
+from liftos.transformations.source_schemas import UNIFIED_COLUMNS, SourceSchema, source_schema
 
 __all__ = ["DataTransformer"]
 

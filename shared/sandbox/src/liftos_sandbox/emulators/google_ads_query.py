@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liftos.sandbox.emulators.breakdowns import GOOGLE_SEGMENTS, Dimension, expand_breakdowns
-from liftos.sandbox.emulators.gaql import GaqlError, GaqlQuery, date_bounds
+from liftos_sandbox.emulators.breakdowns import GOOGLE_SEGMENTS, Dimension, expand_breakdowns
+from liftos_sandbox.emulators.gaql import GaqlError, GaqlQuery, date_bounds
 
 __all__ = ["FIELDS", "CustomerInfo", "camel_path", "render_rows", "select_rows"]
 

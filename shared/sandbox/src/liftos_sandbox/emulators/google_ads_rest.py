@@ -28,18 +28,18 @@ from typing import Any
 import pandas as pd
 from aiohttp import web
 
-from liftos.sandbox.emulators.faults import FaultKind
-from liftos.sandbox.emulators.gaql import GaqlError, GaqlQuery, parse_gaql
-from liftos.sandbox.emulators.google_ads_query import (
+from liftos_sandbox.emulators.faults import FaultKind
+from liftos_sandbox.emulators.gaql import GaqlError, GaqlQuery, parse_gaql
+from liftos_sandbox.emulators.google_ads_query import (
     FIELDS,
     CustomerInfo,
     camel_path,
     render_rows,
     select_rows,
 )
-from liftos.sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
-from liftos.sandbox.emulators.responses import json_response
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
+from liftos_sandbox.emulators.responses import json_response
+from liftos_sandbox.emulators.source import ServedWorld
 
 __all__ = ["TOKEN_PATHS", "GoogleAdsConfig", "GoogleAdsEmulator", "GoogleAdsError"]
 

@@ -24,18 +24,18 @@ from typing import Any
 import pandas as pd
 from aiohttp import web
 
-from liftos.sandbox.emulators.faults import FaultKind
-from liftos.sandbox.emulators.klaviyo_filters import FilterError, parse_filter
-from liftos.sandbox.emulators.klaviyo_reports import (
+from liftos_sandbox.emulators.faults import FaultKind
+from liftos_sandbox.emulators.klaviyo_filters import FilterError, parse_filter
+from liftos_sandbox.emulators.klaviyo_reports import (
     STATISTICS,
     KlaviyoInputError,
     aggregate_metric,
     report_statistics,
     resolve_timeframe,
 )
-from liftos.sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
-from liftos.sandbox.emulators.responses import json_response
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
+from liftos_sandbox.emulators.responses import json_response
+from liftos_sandbox.emulators.source import ServedWorld
 
 __all__ = ["TIERS", "KlaviyoConfig", "KlaviyoEmulator"]
 

@@ -30,8 +30,8 @@ import pandas as pd
 from aiohttp import web
 from multidict import MultiDict
 
-from liftos.sandbox.emulators.faults import FaultKind
-from liftos.sandbox.emulators.meta_insights import (
+from liftos_sandbox.emulators.faults import FaultKind
+from liftos_sandbox.emulators.meta_insights import (
     InsightsQuery,
     MetaError,
     decode_cursor,
@@ -40,9 +40,9 @@ from liftos.sandbox.emulators.meta_insights import (
     render_rows,
     select_insights,
 )
-from liftos.sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
-from liftos.sandbox.emulators.responses import json_response
-from liftos.sandbox.emulators.source import ServedWorld
+from liftos_sandbox.emulators.ratelimit import Clock, FixedWindowLimiter, Window
+from liftos_sandbox.emulators.responses import json_response
+from liftos_sandbox.emulators.source import ServedWorld
 
 __all__ = ["MetaConfig", "MetaEmulator"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from liftos.sandbox.emulators.breakdowns import META_BREAKDOWNS, Dimension, expand_breakdowns
+from liftos_sandbox.emulators.breakdowns import META_BREAKDOWNS, Dimension, expand_breakdowns
 
 __all__ = [
     "LEVELS",

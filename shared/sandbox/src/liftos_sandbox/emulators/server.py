@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from liftos.sandbox.emulators.faults import FaultInjector, FaultKind
-from liftos.sandbox.emulators.google_ads import TOKEN_PATHS, GoogleAdsConfig, GoogleAdsEmulator
-from liftos.sandbox.emulators.klaviyo import KlaviyoConfig, KlaviyoEmulator
-from liftos.sandbox.emulators.meta import MetaConfig, MetaEmulator
-from liftos.sandbox.emulators.source import ServedWorld, WorldLike, serve_world
+from liftos_sandbox.emulators.faults import FaultInjector, FaultKind
+from liftos_sandbox.emulators.google_ads_rest import TOKEN_PATHS, GoogleAdsConfig, GoogleAdsEmulator
+from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig, KlaviyoEmulator
+from liftos_sandbox.emulators.meta_graph import MetaConfig, MetaEmulator
+from liftos_sandbox.emulators.source import ServedWorld, WorldLike, serve_world
 
 __all__ = ["EMULATORS_KEY", "EmulatorConfig", "build_app", "platform_of", "serve"]
 
@@ -140,7 +140,7 @@ def serve(
     ``rate_limits=False`` lifts Klaviyo's documented rate tiers (its reports tier allows 2 calls a
     minute, which makes a multi-year daily backfill take hours, as on the real platform).
     """
-    from liftos.sandbox.world import WorldSpec, simulate_world  # the simulator is optional at import
+    from liftos_sandbox.world import WorldSpec, simulate_world  # the simulator is optional at import
 
     spec_kwargs: dict[str, Any] = {"seed": seed, "scenario": scenario}
     if start is not None:

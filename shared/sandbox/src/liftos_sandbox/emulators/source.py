@@ -37,7 +37,7 @@ class SpecLike(Protocol):
 
 
 class WorldLike(Protocol):
-    """The part of `liftos.sandbox.world.World` the emulators read (see CONTRACT.md)."""
+    """The part of `liftos_sandbox.world.World` the emulators read (see CONTRACT.md)."""
 
     @property
     def spec(self) -> Any: ...

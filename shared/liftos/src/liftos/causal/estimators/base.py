@@ -1,5 +1,6 @@
-"""Estimator base class and registry: each estimator declares a ``lookup_name`` and is selected by
-``ModelSpec.attribution_model``. To add one::
+"""The estimator base class and the helpers estimators share. Each estimator declares a
+``lookup_name``; the table :data:`liftos.causal.estimators.ESTIMATORS` lists them explicitly and
+``ModelSpec.attribution_model`` selects one. To add one, subclass :class:`Estimator` and add it there::
 
     class MyEstimator(Estimator):
         lookup_name = "mine"
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from importlib.util import find_spec
 from typing import ClassVar
 
 import numpy as np
@@ -21,11 +23,11 @@ from liftos.causal.data import CausalDataset
 from liftos.causal.lift import LiftTest
 from liftos.causal.results import CausalResults, ChannelEffect
 from liftos.causal.spec import ModelSpec
+from liftos.errors import ConfigError
 
-__all__ = ["ESTIMATORS", "Estimator", "channel_effect", "get_estimator", "r2_and_mape"]
+__all__ = ["Estimator", "channel_effect", "r2_and_mape", "require_econml"]
 
 FloatArray = NDArray[np.float64]
-ESTIMATORS: dict[str, type[Estimator]] = {}
 
 
 class Estimator(ABC):
@@ -33,21 +35,22 @@ class Estimator(ABC):
 
     lookup_name: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.lookup_name:
-            ESTIMATORS[cls.lookup_name] = cls
-
     @abstractmethod
     def fit(self, data: CausalDataset, spec: ModelSpec, lift_tests: tuple[LiftTest, ...]) -> CausalResults:
         """Estimate every channel's effect on ``data``."""
 
 
-def get_estimator(name: str) -> Estimator:
-    """A new estimator registered under ``name``; ``ValueError`` for unknown names."""
-    if name not in ESTIMATORS:
-        raise ValueError(f"unknown attribution model {name!r}; expected one of {sorted(ESTIMATORS)}")
-    return ESTIMATORS[name]()
+def require_econml(method: str) -> None:
+    """Check that the optional econml estimators' packages are installed.
+
+    Raises:
+        ConfigError: econml or scikit-learn is missing, naming the extra that installs them.
+    """
+    missing = [name for name in ("econml", "sklearn") if find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            f"attribution_model={method!r} needs {' and '.join(missing)}: pip install 'liftos[econml]'"
+        )
 
 
 def channel_effect(

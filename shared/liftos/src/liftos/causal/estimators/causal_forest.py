@@ -9,15 +9,15 @@ return) on a fixed carryover, and forests need many periods per calendar cell.
 from __future__ import annotations
 
 import calendar
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
-from liftos.causal.estimators.base import Estimator, channel_effect
-from liftos.causal.estimators.panel import Panel, build_panel, linear_results
+from liftos.causal.estimators.base import Estimator, channel_effect, require_econml
+from liftos.causal.estimators.econml_features import Panel, build_panel, linear_results
 from liftos.causal.lift import LiftTest
 from liftos.causal.results import CausalResults
 from liftos.causal.spec import ModelSpec
@@ -27,7 +27,9 @@ __all__ = ["CausalForestEstimator"]
 _TREES = 200
 
 
-def _nuisance(seed: int) -> RandomForestRegressor:
+def _nuisance(seed: int) -> Any:
+    from sklearn.ensemble import RandomForestRegressor  # type: ignore[import-untyped]
+
     return RandomForestRegressor(n_estimators=100, min_samples_leaf=10, random_state=seed, n_jobs=1)
 
 
@@ -53,6 +55,7 @@ class CausalForestEstimator(Estimator):
 
     def fit(self, data: CausalDataset, spec: ModelSpec, lift_tests: tuple[LiftTest, ...]) -> CausalResults:
         """Fit the forest; average effect per channel with its interval, CATE by calendar features."""
+        require_econml(self.lookup_name)
         from econml.dml import CausalForestDML
 
         panel = build_panel(data, spec)

@@ -1,5 +1,5 @@
 """``"dml"``: econml ``LinearDML`` of the outcome on each channel's adstocked spend (fixed decay
-:data:`~liftos.causal.estimators.panel.DML_DECAY`), with the calendar design as controls.
+:data:`~liftos.causal.estimators.econml_features.DML_DECAY`), with the calendar design as controls.
 
 When to trust it: as a de-confounding cross-check of the MMM's direction and rough size. Its
 coefficient is a linear slope, i.e. close to the *marginal* return: under saturation it understates the
@@ -11,13 +11,11 @@ model is a constant (no propensity modelling).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.dummy import DummyRegressor  # type: ignore[import-untyped]
-from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
-from liftos.causal.estimators.base import Estimator, channel_effect
-from liftos.causal.estimators.panel import build_panel, linear_results
+from liftos.causal.estimators.base import Estimator, channel_effect, require_econml
+from liftos.causal.estimators.econml_features import build_panel, linear_results
 from liftos.causal.lift import LiftTest
 from liftos.causal.results import CausalResults
 from liftos.causal.spec import ModelSpec
@@ -34,7 +32,10 @@ class DMLEstimator(Estimator):
 
     def fit(self, data: CausalDataset, spec: ModelSpec, lift_tests: tuple[LiftTest, ...]) -> CausalResults:
         """Fit LinearDML; lift = slope x adstocked spend; iROAS = mROAS = slope."""
+        require_econml(self.lookup_name)
         from econml.dml import LinearDML
+        from sklearn.dummy import DummyRegressor  # type: ignore[import-untyped]
+        from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
 
         panel = build_panel(data, spec)
         model_t = DummyRegressor() if spec.treatment_assignment == "randomized" else RidgeCV(alphas=_ALPHAS)

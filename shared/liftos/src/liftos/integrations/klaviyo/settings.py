@@ -1,0 +1,45 @@
+"""Klaviyo source settings: constants, the error table, the endpoint table and the credentials."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The source name: the ``source`` of raw events and the ``channel`` of rows.
+SOURCE = "klaviyo"
+DEFAULT_BASE_URL = "https://a.klaviyo.com"
+DEFAULT_REVISION = "2026-10-15"
+LOOKBACK_DAYS = 7
+OUTCOME_STEP_DAYS = 365  # metric-aggregates accept at most one year
+CONVERSION_METRIC = "Placed Order"
+JSONAPI = "application/vnd.api+json"
+#: Statistics read by the report streams.
+REPORT_STATISTICS = (
+    "recipients",
+    "delivered",
+    "bounced",
+    "opens",
+    "opens_unique",
+    "clicks",
+    "clicks_unique",
+    "unsubscribes",
+    "conversions",
+    "conversion_value",
+)
+#: Seed metric names → report statistics.
+SEED_METRICS = {"bounces": "bounced", "revenue": "conversion_value", "placed_order_count": "conversions"}
+ENTITY_COLUMNS = ("campaign_name", "sent_at")
+
+REPORT_KIND = {"campaign_values": "campaign", "flow_values": "flow"}
+STREAMS = ("campaigns", "flows", "campaign_values", "flow_values", "store_outcomes")
+
+
+class KlaviyoCredentials(BaseSettings):
+    """Klaviyo settings from arguments or ``LIFTOS_KLAVIYO__*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LIFTOS_KLAVIYO__", extra="ignore", frozen=True)
+
+    api_key: SecretStr | None = None
+    public_key: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    revision: str = DEFAULT_REVISION
