@@ -78,7 +78,13 @@ def lift_tests(world: World, days: int, seed: int) -> list[dict[str, object]]:
 
 
 def run_one(
-    scenario: str, seed: int, days: int, methods: list[str], cv: bool, stability: bool, options: dict[str, Any]
+    scenario: str,
+    seed: int,
+    days: int,
+    methods: list[str],
+    cv: bool,
+    stability: bool,
+    options: dict[str, Any],
 ) -> list[dict[str, object]]:
     """All rows (one per channel and method) for one world."""
     api = CausalAPI()
@@ -152,9 +158,20 @@ def run_one(
         world.daily[world.daily["date"] < pd.Timestamp(START + timedelta(days=days))], world.fx_to_reporting
     )
     for ch in CHANNELS:
-        baselines = [("naive_ols", naive[ch])] + ([("platform_roas", platform[ch])] if outcome == "revenue" else [])
+        baselines = [("naive_ols", naive[ch])] + (
+            [("platform_roas", platform[ch])] if outcome == "revenue" else []
+        )
         for name, value in baselines:
-            rows.append({"scenario": scenario, "seed": seed, "channel": ch, "method": name, "true": truth[ch], "est": value})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "seed": seed,
+                    "channel": ch,
+                    "method": name,
+                    "true": truth[ch],
+                    "est": value,
+                }
+            )
     return rows
 
 
@@ -202,7 +219,9 @@ def target_checks(table: pd.DataFrame) -> list[str]:
     for row in mmm.itertuples(index=False):
         trusted = row.identified + row.weak
         if trusted > 0 and not 0.90 <= row.coverage_iw <= 0.97:
-            lines.append(f"FAIL coverage of identified/weak {row.scenario}/{row.channel}: {row.coverage_iw:.2f}")
+            lines.append(
+                f"FAIL coverage of identified/weak {row.scenario}/{row.channel}: {row.coverage_iw:.2f}"
+            )
         if row.coverage < 0.90 and row.not_identified < 0.90:
             lines.append(
                 f"FAIL {row.scenario}/{row.channel} misses in {1 - row.coverage:.0%} of seeds but is "
@@ -215,7 +234,9 @@ def target_checks(table: pd.DataFrame) -> list[str]:
             other = mmm[(mmm["scenario"] == scenario) & mmm["channel"].isin(["meta", "google_ads"])]
             if len(other):
                 ratio = float(other["median_ape"].median()) / ref
-                lines.append(f"{'PASS' if ratio <= 1.5 else 'FAIL'} {scenario} APE / default APE = {ratio:.2f}")
+                lines.append(
+                    f"{'PASS' if ratio <= 1.5 else 'FAIL'} {scenario} APE / default APE = {ratio:.2f}"
+                )
     drift = mmm[(mmm["scenario"] == "drift") & (mmm["channel"] == "meta")]
     if len(drift):
         value = float(drift["ape_90d"].iloc[0])
@@ -249,14 +270,16 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--no-cv", action="store_true", help="skip the rolling-origin CV (no OOS check)")
     parser.add_argument("--stability", action="store_true", help="also refit with 7 more days")
-    parser.add_argument("--option", action="append", default=[], help="ModelSpec field=value (Python literal)")
+    parser.add_argument(
+        "--option", action="append", default=[], help="ModelSpec field=value (Python literal)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes (at most 2 on the shared machine)")
     parser.add_argument("--raw", default="", help="optional CSV path for the per-seed rows")
     args = parser.parse_args()
     options: dict[str, Any] = {}
     for item in args.option:
         key, value = item.split("=", 1)
-        options[key] = eval(value, {"__builtins__": {}})  # noqa: S307 (a benchmark's own command line)
+        options[key] = eval(value, {"__builtins__": {}})
     jobs = [
         (scenario, seed, args.days, args.methods, not args.no_cv, args.stability, options)
         for scenario in args.scenarios

@@ -31,6 +31,7 @@ from liftos.warehouse.panel import (
     data_watermark,
     latest_model_version,
     latest_training_time,
+    panel_currencies,
 )
 from liftos_causal_engine import metrics
 from liftos_causal_engine.settings import CausalEngineSettings
@@ -82,8 +83,14 @@ class CausalEngine:
         return True
 
     async def _publish_version(self, panel: pd.DataFrame, mark: DataWatermark, trigger: str) -> None:
+        outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
         run = ModelRun(
-            self._version + 1, self._settings.method, self._settings.confidence_level, self._settings.seed
+            self._version + 1,
+            self._settings.method,
+            self._settings.confidence_level,
+            self._settings.seed,
+            outcome_currency,
+            spend_currency,
         )
         started = time.perf_counter()
         estimate = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
@@ -107,6 +114,8 @@ class CausalEngine:
             channels=len(estimate.updates),
             fit_s=round(fit_seconds, 2),
             iroas={u.channel: round(u.incremental_roas, 3) for u in estimate.updates},
+            iroas_90d={u.channel: u.incremental_roas_90d for u in estimate.updates},
+            verdicts={u.channel: u.verdict for u in estimate.updates},
         )
 
     def _watch_residuals(self, residuals: pd.DataFrame) -> None:

@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_toeplitz  # type: ignore[import-untyped]
 from scipy.signal import lfilter  # type: ignore[import-untyped]
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
 from liftos.causal.design import Design, calendar_design
@@ -50,7 +49,9 @@ class ChannelDraw:
 @dataclass(frozen=True, eq=False)
 class MMMFit:
     """A fitted response model: ``problem``, MAP ``params``, the ``design`` used, the ``posterior``
-    draws, the trailing ``windows`` (periods) and the long-run variance factor ``hac``."""
+    draws, the trailing ``windows`` (periods), the long-run variance factor ``hac`` and, when
+    ``ModelSpec.time_varying``, the ``current`` fit whose channel levels may change over time (warm
+    started from this one; the trailing windows' effects come from it)."""
 
     problem: Problem
     params: FloatArray
@@ -58,7 +59,12 @@ class MMMFit:
     posterior: Posterior
     windows: tuple[int, ...]
     hac: float
+    current: MMMFit | None = None
 
+    @property
+    def now(self) -> MMMFit:
+        """The fit whose levels may change over time (for the trailing windows), else this one."""
+        return self.current or self
     def effects(self, params: FloatArray | None = None) -> ChannelDraw:
         """Effects of ``params`` (default: the MAP)."""
         return channel_effects(self.problem, self.params if params is None else params, self.windows)
@@ -90,7 +96,9 @@ def channel_effects(problem: Problem, p: FloatArray, windows: tuple[int, ...] = 
             first = max(0, t - length)
             window_spend[w, ch] = float(cut[first:t].sum())
             cut[first:t] = 0.0
-            window_lift[w, ch] = lifts[ch] - float(level @ problem.media.response(ch, decay[ch], log_k[ch], shape[ch], cut)[0])
+            window_lift[w, ch] = lifts[ch] - float(
+                level @ problem.media.response(ch, decay[ch], log_k[ch], shape[ch], cut)[0]
+            )
     safe = np.where(spend > 0, spend, 1.0)
     return ChannelDraw(
         lifts,
@@ -177,7 +185,9 @@ def effect_prior_of(data: CausalDataset, spec: ModelSpec) -> EffectPrior | None:
     if kind == "roi" or (kind == "auto" and money and spec.roi_prior is not None):
         assert spec.roi_prior is not None
         return EffectPrior("roi", spec.roi_prior[0], spec.roi_prior[1], spend)
-    return EffectPrior("share", spec.share_prior[0], spec.share_prior[1], share_denominators(data, len(data.outcome)))
+    return EffectPrior(
+        "share", spec.share_prior[0], spec.share_prior[1], share_denominators(data, len(data.outcome))
+    )
 
 
 def share_denominators(data: CausalDataset, stop: int) -> FloatArray:
@@ -189,13 +199,14 @@ def share_denominators(data: CausalDataset, stop: int) -> FloatArray:
 
 def periods_of(days: int, frequency: str) -> int:
     """``days`` expressed in periods of ``frequency`` (at least 1)."""
-    return max(1, int(round(days / (1 if frequency == "D" else 7))))
+    return max(1, round(days / (1 if frequency == "D" else 7)))
 
 
 def build_problem(
-    data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...]
+    data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...], time_varying: bool = False
 ) -> tuple[Problem, Design]:
-    """The stage-one problem (white errors) and the calendar design of ``data``."""
+    """The stage-one problem (white errors) and the calendar design of ``data``; with
+    ``time_varying`` the channel levels may change over time (knots every ``spec.tv_knot_days``)."""
     design = calendar_design(data.dates, data.frequency, spec, data.controls)
     X = np.hstack([np.ones((data.n_periods, 1)), design.matrix])
     y = np.maximum(data.outcome, 0.01 * max(float(np.median(data.outcome)), 1e-9))
@@ -204,7 +215,7 @@ def build_problem(
     lag = spec.lag_for(data.frequency)
     basis = (
         knot_basis(data.n_periods, lag, periods_of(spec.tv_knot_days, data.frequency))
-        if spec.time_varying
+        if time_varying
         else None
     )
     problem = Problem(
@@ -260,13 +271,33 @@ def fit_mmm(data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...] = 
     """Fit the response model to ``data`` and draw from its posterior (``spec.interval_method``)."""
     problem, design = build_problem(data, spec, tests)
     problem, params = fit_point(problem, spec.ar_order_for(data.frequency))
+    windows = tuple(periods_of(d, data.frequency) for d in spec.current_windows)
+    main = _with_posterior(problem, params, design, windows, data, spec)
+    if not spec.time_varying:
+        return main
+    varying, _ = build_problem(data, spec, tests, time_varying=True)
+    if varying.tv_basis is None:
+        return main
+    start = np.concatenate([params, np.zeros(varying.n_params - len(params))])
+    varying = replace(varying, ar=problem.ar, sigma=problem.sigma)
+    current = _with_posterior(varying, fit_problem(varying, start), design, windows, data, spec)
+    return replace(main, current=current)
+
+
+def _with_posterior(
+    problem: Problem,
+    params: FloatArray,
+    design: Design,
+    windows: tuple[int, ...],
+    data: CausalDataset,
+    spec: ModelSpec,
+) -> MMMFit:
     hac = _hac_factor(problem, params)
     if spec.interval_method == "bootstrap":
         block = 28 if data.frequency == "D" else 4
         posterior = _bootstrap(problem, params, spec.n_bootstrap, min(block, data.n_periods // 4), spec.seed)
     else:
         posterior = gaussian_posterior(problem, params, hac, spec.n_draws, spec.seed, spec.interval_method)
-    windows = tuple(periods_of(d, data.frequency) for d in spec.current_windows)
     return MMMFit(problem, params, design, posterior, windows, hac)
 
 
@@ -311,7 +342,8 @@ def forecast_accuracy(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Rolling-origin forecasts: actual, model-predicted and seasonal-naive outcome on each fold's
     held-out periods (``1/(folds+4)`` of the range each, refit on everything before), concatenated
-    ``(n_test,)``; the model is given the held-out periods' spend and calendar (what it conditions on)."""
+    ``(n_test,)``; the model (constant levels, as the whole-range effects) is given the held-out
+    periods' spend and calendar (what it conditions on)."""
     problem, _ = build_problem(data, spec, ())
     t, lag = data.n_periods, problem.media.lag
     horizon = max(1, t // (folds + 4))
@@ -319,23 +351,25 @@ def forecast_accuracy(
     for f in range(folds):
         stop = t - (folds - f) * horizon
         media = replace(MediaModel.build(data.spend[:stop], lag), medians=problem.media.medians)
-        basis = (
-            knot_basis(stop, lag, periods_of(spec.tv_knot_days, data.frequency)) if spec.time_varying else None
-        )
         prior = problem.effect_prior
         if prior is not None:
             prior = replace(prior, denominators=_train_denominators(data, prior.kind, stop))
         train = replace(
-            problem, X=problem.X[:stop], log_y=problem.log_y[:stop], media=media, tv_basis=basis,
+            problem,
+            X=problem.X[:stop],
+            log_y=problem.log_y[:stop],
+            media=media,
             effect_prior=prior,
         )
         train, params = fit_point(train, spec.ar_order_for(data.frequency))
-        full = replace(train, X=problem.X, log_y=problem.log_y, media=problem.media, tv_basis=_extend(basis, problem))
+        full = replace(train, X=problem.X, log_y=problem.log_y, media=problem.media)
         base, contrib = full.mean(params)
         rows = slice(stop, stop + horizon)
         actual.append(data.outcome[rows])
         predicted.append((base + contrib.sum(axis=1))[rows])
-        naive.append(seasonal_naive(data.outcome[:stop], len(data.outcome[rows]), naive_season(data.frequency, stop)))
+        naive.append(
+            seasonal_naive(data.outcome[:stop], len(data.outcome[rows]), naive_season(data.frequency, stop))
+        )
     return np.concatenate(actual), np.concatenate(predicted), np.concatenate(naive)
 
 
@@ -343,14 +377,3 @@ def _train_denominators(data: CausalDataset, kind: str, stop: int) -> FloatArray
     if kind == "roi":
         return np.asarray(np.maximum(data.spend[:stop].sum(axis=0), 1e-12), dtype=np.float64)
     return share_denominators(data, stop)
-
-
-def _extend(basis: FloatArray | None, problem: Problem) -> FloatArray | None:
-    """A training range's knot basis continued over the full padded range (levels stay at the last
-    training knot)."""
-    if basis is None:
-        return None
-    rows = problem.media.spend.shape[0]
-    if basis.shape[0] >= rows:
-        return basis[:rows]
-    return np.vstack([basis, np.repeat(basis[-1:], rows - basis.shape[0], axis=0)])

@@ -178,7 +178,7 @@ class Problem:
         return p[start:].reshape(self.n_channels, self.n_knots).T
 
     def multiplier(self, p: FloatArray) -> FloatArray:
-        """Per-period multiplier of each channel's level ``(T + lag - 1, C)`` (ones without time variation)."""
+        """Per-period multiplier of each channel's level ``(T + lag - 1, C)`` (ones when constant)."""
         rows = self.media.spend.shape[0]
         if self.tv_basis is None:
             return np.ones((rows, self.n_channels))
@@ -381,7 +381,9 @@ class Problem:
             grad[start : start + nk] = b[c] * self.scale * ((m * (actual[0] - cf[0])) @ self.tv_basis)
         return float(b[c] * self.scale * diff[0]), grad
 
-    def _lift_rows(self, p: FloatArray, resp: list[Response], mult: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _lift_rows(
+        self, p: FloatArray, resp: list[Response], mult: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         if not self.lifts:
             return np.zeros(0), np.zeros((0, len(p)))
         weight = np.sqrt(self.lift_weight)
@@ -404,7 +406,7 @@ def knot_basis(n_periods: int, lag: int, spacing: int) -> FloatArray | None:
     spacings (too short to tell a change from noise)."""
     if n_periods < 2 * spacing:
         return None
-    knots = np.linspace(0.0, n_periods - 1.0, int(round((n_periods - 1) / spacing)) + 1)
+    knots = np.linspace(0.0, n_periods - 1.0, round((n_periods - 1) / spacing) + 1)
     t = np.minimum(np.arange(n_periods + lag - 1, dtype=np.float64), n_periods - 1.0)
     width = knots[1] - knots[0]
     basis = np.clip(1.0 - np.abs(t[:, None] - knots[None, :-1]) / width, 0.0, None)

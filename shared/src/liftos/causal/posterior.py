@@ -13,7 +13,8 @@ where the posterior is. Draws come from:
   the reparameterisation;
 - ``importance``: the same draws reweighted to the exact (HAC-tempered) posterior, weights truncated at
   ``√S`` times their mean; falls back to the plain draws when the effective sample size is too low;
-- ``delta``: a Gaussian in the constrained parameters (symmetric, may cross zero; for comparison);
+- ``delta``: a Gaussian in the constrained parameters, clipped into their bounds (close to symmetric,
+  piles up at zero for weak channels; for comparison);
 - ``bootstrap``: refits on moving-block bootstrap residuals (equal weights).
 """
 
@@ -149,7 +150,9 @@ def _precision(problem: Problem, p: FloatArray, hac: float) -> FloatArray:
         return np.asarray(data.T @ data / hac + rest.T @ rest, dtype=np.float64)
 
 
-def _gaussian_draws(precision: FloatArray, centre: FloatArray, n: int, seed: int) -> tuple[FloatArray, FloatArray]:
+def _gaussian_draws(
+    precision: FloatArray, centre: FloatArray, n: int, seed: int
+) -> tuple[FloatArray, FloatArray]:
     """``n`` draws of N(centre, precision⁻¹) (pseudo-inverse on near-null directions) and the
     quadratic form ``(z - centre)ᵀ precision (z - centre)`` of each."""
     sym = 0.5 * (precision + precision.T)
@@ -173,9 +176,10 @@ def gaussian_posterior(
 ) -> Posterior:
     """Draws by ``method`` ``"laplace"``, ``"importance"`` or ``"delta"`` (see the module docstring)."""
     precision_p = _precision(problem, p, hac)
-    if method == "delta":
+    if method == "delta":  # Gaussian draws leave the parameter space; clipped back into it
         draws, _ = _gaussian_draws(precision_p, p, n, seed)
-        return Posterior(draws, np.full(n, 1.0 / n), method, float(n))
+        low, high = problem.bounds()
+        return Posterior(np.clip(draws, low, high), np.full(n, 1.0 / n), method, float(n))
     transform = _Transform.of(problem)
     z0 = transform.to_z(p)
     jac = transform.jacobian(transform.to_p(z0))

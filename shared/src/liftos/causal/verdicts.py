@@ -16,13 +16,15 @@ and calls :func:`judge`. The rules, each with the meaning of its threshold:
   (R² > 0.98): its effect cannot be separated from theirs;
 - spend reacts to the outcome's unexplained movements of the previous periods (a feedback z-score
   above :data:`FEEDBACK_Z_NOT_IDENTIFIED`): spend chases demand the model cannot see, which biases any
-  observational estimate (only an experiment separates the two).
+  observational estimate (only an experiment separates the two);
+- the model forecasts held-out periods worse than the seasonal-naive baseline (repeating the last
+  season): a model that cannot beat that has not captured what drives the outcome, so its split of
+  the outcome into channels is no evidence.
 
 ``weak`` (at best) when any of
 - ``prior_contraction < 0.8``, or the interval spans more than a factor of :data:`WEAK_RATIO`;
 - R² > 0.9 against the calendar and the other channels (variance inflation above 10);
 - fewer periods than a year (seasonality and media cannot be told apart with confidence);
-- the model forecasts held-out periods worse than the seasonal-naive baseline;
 - a feedback z-score above :data:`FEEDBACK_Z_WEAK`.
 
 Otherwise ``identified``.
@@ -137,7 +139,7 @@ def _model_reasons(m: ModelEvidence) -> list[tuple[Verdict, str]]:
     if m.worse_than_baseline:
         found.append(
             (
-                "weak",
+                "not_identified",
                 f"the model forecasts worse than a seasonal-naive baseline "
                 f"(MAPE {m.model_mape:.1%} vs {m.baseline_mape:.1%})",
             )
@@ -155,7 +157,8 @@ def judge(channel: ChannelEvidence, model: ModelEvidence) -> tuple[Verdict, str]
         parts.append(f"the interval spans a factor of {_ratio(channel):.1f}")
         if math.isfinite(model.model_mape) and math.isfinite(model.baseline_mape):
             parts.append(
-                f"out-of-sample MAPE {model.model_mape:.1%} beats the seasonal-naive {model.baseline_mape:.1%}"
+                f"out-of-sample MAPE {model.model_mape:.1%} beats the seasonal-naive "
+                f"{model.baseline_mape:.1%}"
             )
         return "identified", "; ".join(parts)
     verdict = max((v for v, _ in reasons), key=_RANK.__getitem__)

@@ -67,12 +67,16 @@ def _orders_change(series: ChannelSeries, model: TruthModel, first: int, last: i
 def orders_truth(model: TruthModel, first: int, last: int) -> dict[str, dict[str, float]]:
     """Per channel over day indices ``first..last``: ``spend``, ``orders_lift`` (orders lost had the
     channel's spend been zero, carryover tail included) and ``orders_per_spend`` (its iROAS in orders)."""
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for channel in CHANNELS:
         series = model.channels[channel]
         spend = float(series.spend[first : last + 1].sum())
         lift = _orders_change(series, model, first, last)
-        out[channel] = {"spend": spend, "orders_lift": lift, "orders_per_spend": lift / spend if spend else 0.0}
+        out[channel] = {
+            "spend": spend,
+            "orders_lift": lift,
+            "orders_per_spend": lift / spend if spend else 0.0,
+        }
     return out
 
 

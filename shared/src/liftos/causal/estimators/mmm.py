@@ -84,6 +84,7 @@ def _p_value(lift: float, sd: float) -> float:
 def _windows(
     data: CausalDataset, fit: MMMFit, point: ChannelDraw, draws: list[ChannelDraw], c: int, level: float
 ) -> tuple[WindowEffect, ...]:
+    """Trailing-window effects of channel ``c`` from ``fit`` (the time-varying fit) and its draws."""
     out = []
     lifts = np.stack([d.window_lift[:, c] for d in draws])  # (S, W)
     bounds = _interval(fit, lifts, point.window_lift[:, c], level)
@@ -120,6 +121,8 @@ def _effects(
     contraction = prior_contraction(fit, draws)
     evidence = channel_evidence(fit, data, point, lift_ci / spend, contraction)
     money = data.outcome_is_money_in_spend_currency
+    now = fit.now
+    now_point, now_draws = (point, draws) if now is fit else (now.effects(), now.draw_effects())
     effects = {}
     for c, ch in enumerate(data.channels):
         verdict, reason = judge(evidence[c], model)
@@ -143,7 +146,7 @@ def _effects(
             verdict_reason=reason,
             prior_contraction=float(contraction[c]),
             summary=effect_sentence(ch, verdict, reason, iroas, low, high, data.outcome_name, money),
-            current=_windows(data, fit, point, draws, c, spec.confidence_level),
+            current=_windows(data, now, now_point, now_draws, c, spec.confidence_level),
             curve_note=S_SHAPE_NOTE if point.mroas[c] > point.iroas[c] * (1 + 1e-9) else "",
         )
     return effects
@@ -159,8 +162,12 @@ def _curves(data: CausalDataset, spec: ModelSpec, fit: MMMFit, spend: FloatArray
     alpha = (1.0 - spec.confidence_level) / 2.0
     low, high = np.quantile(curves, [alpha, 1.0 - alpha], axis=0)  # (M, C) each
     order = [(i, c) for c in range(len(data.channels)) for i in range(len(MULTIPLIERS))]
-    frame["revenue_lift_lower"] = [float(min(low[i, c], frame["revenue_lift"].iloc[k])) for k, (i, c) in enumerate(order)]
-    frame["revenue_lift_upper"] = [float(max(high[i, c], frame["revenue_lift"].iloc[k])) for k, (i, c) in enumerate(order)]
+    frame["revenue_lift_lower"] = [
+        float(min(low[i, c], frame["revenue_lift"].iloc[k])) for k, (i, c) in enumerate(order)
+    ]
+    frame["revenue_lift_upper"] = [
+        float(max(high[i, c], frame["revenue_lift"].iloc[k])) for k, (i, c) in enumerate(order)
+    ]
     return frame
 
 
@@ -222,7 +229,7 @@ def _metadata(
         "outcome_unit": data.outcome_currency or "not money (or unknown)",
         "spend_unit": data.spend_currency or "unknown",
         "calendar": calendar_used(spec, data.frequency),
-        "time_varying": fit.problem.tv_basis is not None,
+        "time_varying_current_windows": fit.current is not None,
         "ar_coefficients": [float(a) for a in fit.problem.ar],
         "decay": dict(zip(data.channels, map(float, decay), strict=True)),
         "half_saturation": dict(
