@@ -36,13 +36,16 @@ def money(default_world: World) -> CausalResults:
 
 
 def test_prior_follows_the_units(default_world: World, money: CausalResults) -> None:
-    assert money.metadata["effect_prior"].startswith("roi ")
+    assert money.metadata["effect_prior"].startswith("share ")  # the default: unit-free everywhere
     frame = wide_inputs(default_world).assign(orders=default_world.outcome["orders"].to_numpy(float))
     api = CausalAPI()
     orders = api.prepare_causal_data(frame, list(CHANNELS), ["orders"])
     assert build_problem(orders, ModelSpec(), ())[0].effect_prior.kind == "share"  # type: ignore[union-attr]
     undeclared = api.prepare_causal_data(frame, list(CHANNELS), ["revenue"])  # a name is not a unit
     assert not undeclared.outcome_is_money_in_spend_currency
+    assert build_problem(undeclared, ModelSpec(effect_prior="auto"), ())[0].effect_prior.kind == "share"  # type: ignore[union-attr]
+    declared = replace(undeclared, outcome_currency="USD", spend_currency="USD")
+    assert build_problem(declared, ModelSpec(effect_prior="auto"), ())[0].effect_prior.kind == "roi"  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="money in the spend's currency"):
         build_problem(orders, ModelSpec(effect_prior="roi"), ())
 
@@ -101,7 +104,9 @@ def test_mroas_is_the_slope_and_exceeds_iroas_only_on_s_curves(default_world: Wo
     assert np.all(channel_effects(problem, s_shaped).mroas > channel_effects(problem, s_shaped).iroas)
 
 
-def test_curves_have_bands_and_windows_are_the_trailing_spend(default_world: World, money: CausalResults) -> None:
+def test_curves_have_bands_and_windows_are_the_trailing_spend(
+    default_world: World, money: CausalResults
+) -> None:
     curves = money.response_curves
     assert (curves["revenue_lift_lower"] <= curves["revenue_lift"]).all()
     assert (curves["revenue_lift"] <= curves["revenue_lift_upper"]).all()

@@ -65,6 +65,7 @@ class MMMFit:
     def now(self) -> MMMFit:
         """The fit whose levels may change over time (for the trailing windows), else this one."""
         return self.current or self
+
     def effects(self, params: FloatArray | None = None) -> ChannelDraw:
         """Effects of ``params`` (default: the MAP)."""
         return channel_effects(self.problem, self.params if params is None else params, self.windows)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.model import Problem
@@ -105,7 +106,7 @@ class _Transform:
     def to_p_fixed_levels(self, z: FloatArray, levels: FloatArray) -> FloatArray:
         p = z.copy()
         lo, hi = self.low[self._logits], self.high[self._logits]
-        p[self._logits] = lo + (hi - lo) / (1.0 + np.exp(-z[self._logits]))
+        p[self._logits] = lo + (hi - lo) * expit(z[self._logits])
         p[self._levels] = levels
         return p
 

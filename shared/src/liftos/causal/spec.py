@@ -58,10 +58,11 @@ class ModelSpec:
         half_saturation_prior: (mean, sd) of ``log(K / median positive adstocked spend)``.
         shape_prior: (mean, sd) of the Hill shape.
         decay_bounds: (low, high) of the geometric decay per period.
-        effect_prior: which prior the size of each channel's effect gets: ``"auto"`` (default):
-            ``roi_prior`` when the data say the outcome is money in the spend's currency
-            (:attr:`CausalDataset.outcome_is_money_in_spend_currency`), else ``share_prior``;
-            ``"roi"`` / ``"share"`` force one (``"roi"`` fails when the units do not allow it);
+        effect_prior: which prior the size of each channel's effect gets: ``"share"`` (default,
+            unit-free ``share_prior``: measured better than the ROI prior even on revenue worlds, see
+            docs/causal-evidence.md); ``"auto"``: ``roi_prior`` when the data say the outcome is money
+            in the spend's currency (:attr:`CausalDataset.outcome_is_money_in_spend_currency`), else
+            ``share_prior``; ``"roi"``: the ROI prior, refused when the units do not allow it;
             ``"none"``: no prior on the effect size (levels only kept >= 0).
         roi_prior: (mean, sd) of the log-normal prior on each channel's whole-range iROAS (Meridian's
             default ROI prior, median 1.22, 95 % between 0.21 and 7.1); ``None`` = never.
@@ -99,7 +100,7 @@ class ModelSpec:
     half_saturation_prior: tuple[float, float] = (0.0, 0.7)
     shape_prior: tuple[float, float] = (1.0, 0.4)
     decay_bounds: tuple[float, float] = (0.0, 0.95)
-    effect_prior: EffectPriorKind = "auto"
+    effect_prior: EffectPriorKind = "share"
     roi_prior: tuple[float, float] | None = (0.2, 0.9)
     share_prior: tuple[float, float] = (-2.302585092994046, 1.5)  # log 0.1
     time_varying: bool = True
