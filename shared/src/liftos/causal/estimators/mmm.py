@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from scipy.stats import norm  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
-from liftos.causal.estimators.base import Estimator, r2_and_mape
+from liftos.causal.estimators.base import Estimator, no_cv_details, oos_details, r2_and_mape
 from liftos.causal.evidence import channel_evidence, prior_contraction
 from liftos.causal.fit import (
     ChannelDraw,
@@ -54,20 +54,10 @@ def accuracy_of(data: CausalDataset, spec: ModelSpec, fitted: FloatArray) -> tup
     ``beats_baseline`` (1/0), ``in_sample_r2``, ``in_sample_mape``, ``folds``."""
     in_r2, in_mape = r2_and_mape(data.outcome, fitted)
     details = {"in_sample_r2": in_r2, "in_sample_mape": in_mape, "folds": float(spec.cv_folds)}
-    nan = float("nan")
     if not spec.cross_validation:
-        keys = ("oos_r2", "oos_mape", "baseline_mape", "baseline_accuracy", "beats_baseline")
-        return nan, details | dict.fromkeys(keys, nan)
-    actual, predicted, naive = forecast_accuracy(data, spec, spec.cv_folds)
-    r2, mape = r2_and_mape(actual, predicted)
-    _, naive_mape = r2_and_mape(actual, naive)
-    return float(np.clip(1.0 - mape, 0.0, 1.0)), details | {
-        "oos_r2": r2,
-        "oos_mape": mape,
-        "baseline_mape": naive_mape,
-        "baseline_accuracy": float(np.clip(1.0 - naive_mape, 0.0, 1.0)),
-        "beats_baseline": float(mape <= naive_mape),
-    }
+        return float("nan"), details | no_cv_details()
+    accuracy, oos = oos_details(*forecast_accuracy(data, spec, spec.cv_folds))
+    return accuracy, details | oos
 
 
 def _interval(fit: MMMFit, values: FloatArray, point: FloatArray, level: float) -> FloatArray:

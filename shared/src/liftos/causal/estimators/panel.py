@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from liftos.causal.data import CausalDataset
 from liftos.causal.design import Design, calendar_design
-from liftos.causal.estimators.base import r2_and_mape
+from liftos.causal.estimators.base import no_cv_details, oos_details, r2_and_mape
 from liftos.causal.evidence import collinearity
 from liftos.causal.fit import naive_season, seasonal_naive
 from liftos.causal.frames import MULTIPLIERS, decomposition_frame, response_frame
@@ -65,8 +65,7 @@ class Panel:
         in_r2, in_mape = r2_and_mape(self.y, np.exp(full @ self._log_ols(slice(None))))
         details = {"in_sample_r2": in_r2, "in_sample_mape": in_mape, "folds": float(spec.cv_folds)}
         if not spec.cross_validation:
-            keys = ("oos_r2", "oos_mape", "baseline_mape", "baseline_accuracy", "beats_baseline")
-            return float("nan"), details | dict.fromkeys(keys, float("nan"))
+            return float("nan"), details | no_cv_details()
         t = len(self.y)
         horizon = max(1, t // (spec.cv_folds + 4))
         actual, predicted, naive = [], [], []
@@ -78,16 +77,8 @@ class Panel:
             naive.append(
                 seasonal_naive(self.y[:stop], len(actual[-1]), naive_season(self.data.frequency, stop))
             )
-        held = np.concatenate(actual)
-        r2, mape = r2_and_mape(held, np.concatenate(predicted))
-        naive_mape = r2_and_mape(held, np.concatenate(naive))[1]
-        return float(np.clip(1.0 - mape, 0.0, 1.0)), details | {
-            "oos_r2": r2,
-            "oos_mape": mape,
-            "baseline_mape": naive_mape,
-            "baseline_accuracy": float(np.clip(1.0 - naive_mape, 0.0, 1.0)),
-            "beats_baseline": float(mape <= naive_mape),
-        }
+        accuracy, oos = oos_details(np.concatenate(actual), np.concatenate(predicted), np.concatenate(naive))
+        return accuracy, details | oos
 
     def residuals(self) -> pd.DataFrame:
         """Log residuals of the outcome model per period (``date``, ``residual``)."""
