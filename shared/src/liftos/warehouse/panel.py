@@ -34,6 +34,10 @@ ORDER BY date
 """
 
 
+_OUTCOME_CURRENCY_SQL = "SELECT DISTINCT currency FROM store_outcomes FINAL LIMIT 2"
+_SPEND_CURRENCY_SQL = "SELECT DISTINCT currency FROM marketing_daily FINAL LIMIT 2"
+
+
 @dataclass(frozen=True)
 class DataWatermark:
     """What the warehouse held at one moment: row counts and newest row versions of both inputs."""
@@ -75,11 +79,11 @@ def panel_currencies(client: Client) -> tuple[str | None, str | None]:
     """Currencies of the panel's revenue (``store_outcomes``) and spend (``marketing_daily``), each the
     table's one ``currency`` value, or None when the table is empty or holds several."""
 
-    def single(table: str) -> str | None:
-        rows = client.query(f"SELECT DISTINCT currency FROM {table} FINAL LIMIT 2").result_rows
+    def single(sql: str) -> str | None:
+        rows = client.query(sql).result_rows
         return str(rows[0][0]) if len(rows) == 1 else None
 
-    return single("store_outcomes"), single("marketing_daily")
+    return single(_OUTCOME_CURRENCY_SQL), single(_SPEND_CURRENCY_SQL)
 
 
 def latest_model_version(client: Client) -> int:
