@@ -13,10 +13,12 @@ from aiokafka import AIOKafkaConsumer
 
 
 def describe(effect: dict[str, Any]) -> str:
-    """One line per update: channel, model version, incremental ROAS and revenue lift with its interval."""
+    """One line per update: channel, model version, incremental ROAS and revenue lift with its interval,
+    and the verdict when the producer sends one (payload revision 2; absent from revision 1)."""
     return (
         f"{effect['channel']} v{effect['model_version']} iroas={effect['incremental_roas']} "
-        f"lift={effect['revenue_lift']} ci=[{effect['ci_lower']}, {effect['ci_upper']}]"
+        f"lift={effect['revenue_lift']} ci=[{effect['ci_lower']}, {effect['ci_upper']}] "
+        f"verdict={effect.get('verdict') or 'not judged'}"
     )
 
 

@@ -58,6 +58,7 @@ def test_seed_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.Mo
     text = _text(nb)
     assert "Results written to" in text and "Unified Dataset" in text
     assert "Rows without an FX rate: 0" in text  # every account's spend reaches the analysis
+    assert text.count("  Verdict: ") == 3 and "seasonal-naive baseline" in text  # every channel judged
     for channel in ("meta", "google_ads", "klaviyo"):
         assert f"{channel}:" in text
     with pd.ExcelFile(work / "causal_analysis_results.xlsx") as workbook:

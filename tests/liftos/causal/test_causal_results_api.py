@@ -39,7 +39,8 @@ def test_temporal_and_accuracy(results: CausalResults) -> None:
     assert set(temporal.day_effects) == {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
     assert len(temporal.seasonal_effects) == 12 and np.isfinite(temporal.holiday_lift)
     assert np.isfinite(results.model_accuracy) and results.model_accuracy <= 1.0
-    assert results.accuracy["oos_r2"] == results.model_accuracy
+    assert results.model_accuracy == pytest.approx(1.0 - results.accuracy["oos_mape"])
+    assert 0.0 <= results.accuracy["baseline_accuracy"] <= 1.0
 
 
 def test_plots_are_figures(results: CausalResults) -> None:
@@ -53,6 +54,7 @@ def test_excel_round_trip(results: CausalResults, tmp_path: Path) -> None:
     assert {"effects", "temporal", "response_curves", "decomposition", "metadata"} <= set(book.sheetnames)
     header = [c.value for c in next(book["effects"].iter_rows(max_row=1))]
     assert "incremental_roas" in header and book["effects"].max_row == 4
+    assert {"verdict", "verdict_reason", "summary", "iroas_90d", "mroas_ci_lower"} <= set(header)
 
 
 def test_spec_validation() -> None:

@@ -10,6 +10,7 @@ message). Chromium tests skip when ``/usr/bin/chromium`` (Debian's ``chromium``)
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from liftos.report.render import fmt_money, fmt_ratio
 from liftos.settings import WarehouseSettings
 from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
-from liftos.warehouse.modelling_panel import daily_panel
+from liftos.warehouse.modelling_panel import daily_panel, panel_currencies
 from liftos_sandbox import World, WorldSpec, simulate_world
 from tests.fixtures.warehouse import WarehouseEndpoint
 from tests.liftos.report.chromium import (
@@ -128,9 +129,11 @@ def _outcomes(world: World) -> list[StoreOutcomeRow]:
 def _fit_versions(client: Client) -> tuple[list[EffectUpdate], list[EffectUpdate]]:
     """Two model versions as the causal engine writes them: the first without the last two weeks."""
     panel = daily_panel(client)
-    first = estimate_effects(panel.iloc[:-14].reset_index(drop=True), ModelRun(1, "mmm", 0.9), {}).updates
+    units = panel_currencies(client)  # as the engine does: revenue and spend are both in USD here
+    head = panel.iloc[:-14].reset_index(drop=True)
+    first = estimate_effects(head, ModelRun(1, "mmm", 0.9, 0, *units), {}).updates
     previous = {u.channel: u for u in first}
-    second = estimate_effects(panel, ModelRun(2, "mmm", 0.9), previous).updates
+    second = estimate_effects(panel, ModelRun(2, "mmm", 0.9, 0, *units), previous).updates
     return first, second
 
 
@@ -272,6 +275,25 @@ def test_page_renders_in_headless_chromium(page: Path, tmp_path: Path) -> None:
     dom = dump_dom(page, tmp_path)
     assert all(f'id="{anchor}"' in dom.stdout for anchor in SECTIONS)
     assert console_messages(shot.stderr, page) == [] and console_messages(dom.stderr, page) == []
+
+
+@needs_chromium
+def test_rendered_page_says_a_verdict_sentence_per_channel(
+    page: Path, loaded: Loaded, tmp_path: Path
+) -> None:
+    """In the DOM Chromium built: one plain sentence per channel that names its verdict, and the
+    120-day window (less than a year) keeps every channel from being called identified."""
+    dom = dump_dom(page, tmp_path).stdout
+    sentences = dict(re.findall(r'<li class="verdict-sentence" data-channel="(\w+)">([^<]+)</li>', dom))
+    assert sorted(sentences) == list(CHANNELS)
+    latest = {u.channel: u for u in loaded.versions[1]}
+    for channel, sentence in sentences.items():
+        verdict = latest[channel].verdict
+        assert verdict in ("weak", "not_identified"), (channel, verdict)
+        words = "not identified" if verdict == "not_identified" else "weak:"
+        assert words in sentence and "per unit spent" in sentence, sentence
+        assert html.unescape(sentence).startswith(latest[channel].summary[:30])
+    assert 'id="model-accuracy"' in dom and "seasonal-naive baseline" in dom
 
 
 @needs_chromium

@@ -30,6 +30,7 @@ from liftos.warehouse.modelling_panel import (
     data_watermark,
     latest_model_version,
     latest_training_time,
+    panel_currencies,
 )
 from liftos_causal_engine import metrics
 from liftos_causal_engine.settings import CausalEngineSettings
@@ -84,6 +85,7 @@ class CausalEngine:
 
     async def _publish_version(self, panel: pd.DataFrame, mark: DataWatermark, trigger: str) -> None:
         settings = self._settings
+        outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
         run = ModelRun(
             self._version + 1,
             settings.method,
@@ -91,6 +93,8 @@ class CausalEngine:
             settings.seed,
             country=settings.country,
             subdivision=settings.subdivision,
+            outcome_currency=outcome_currency,
+            spend_currency=spend_currency,
         )
         started = time.perf_counter()
         estimate = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
@@ -114,6 +118,8 @@ class CausalEngine:
             channels=len(estimate.updates),
             fit_s=round(fit_seconds, 2),
             iroas={u.channel: round(u.incremental_roas, 3) for u in estimate.updates},
+            iroas_90d={u.channel: u.incremental_roas_90d for u in estimate.updates},
+            verdicts={u.channel: u.verdict for u in estimate.updates},
         )
 
     def _watch_residuals(self, residuals: pd.DataFrame) -> None:

@@ -64,12 +64,14 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The demo's outcome: the published updates of the final model and the simulator's truth."""
+    """The demo's outcome: the published updates of the final model, the simulator's truth over the
+    window and over its last 90 days (what the update's ``incremental_roas_90d`` estimates)."""
 
     updates: list[EffectUpdate]
     truth: dict[str, Any]
     seconds: float
     warehouse_rows: int
+    recent_truth: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     finally:
         sandbox.terminate()
         sandbox.wait(30)
-    return DemoResult(result[0], world.truth(start, DEMO_END), time.monotonic() - started, result[1])
+    recent = world.truth(DEMO_END - timedelta(days=89), DEMO_END)
+    return DemoResult(result[0], world.truth(start, DEMO_END), time.monotonic() - started, result[1], recent)
 
 
 def _follow(

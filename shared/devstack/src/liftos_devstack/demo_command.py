@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,9 @@ def demo(
         int, typer.Option(min=90, max=1096, help="Days of history to simulate and ingest.")
     ] = 730,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the simulated business.")] = 7,
-    scenario: Annotated[str, typer.Option(help="easy, default, hard or drift.")] = "default",
+    scenario: Annotated[
+        str, typer.Option(help="easy, default, hard, drift, orders or high_return.")
+    ] = "default",
     entities: Annotated[int, typer.Option(min=6, help="Ads / ad groups / emails per channel.")] = 40,
     fault_rate: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share of API requests that fail.")
@@ -31,7 +33,9 @@ def demo(
     from liftos_devstack.demo import DemoOptions, Stage, run_demo
 
     console = Console(width=max(Console().width, 110))
-    if scenario not in ("easy", "default", "hard", "drift"):
+    from liftos_sandbox import SCENARIOS
+
+    if scenario not in SCENARIOS:
         raise typer.BadParameter(f"unknown scenario {scenario!r}", param_hint="--scenario")
     options = DemoOptions(days, seed, scenario, entities, fault_rate, data_dir)
     log_path = data_dir / "services.log"
@@ -54,10 +58,12 @@ def demo(
         title=f"Incremental ROAS per channel: model v{first.model_version} ({first.method}), "
         f"{first.window_start} to {first.window_end}, {first.confidence_level:.0%} intervals"
     )
-    for column in ("channel", "spend", "true spend", "iROAS", "interval", "true iROAS", "platform ROAS"):
-        table.add_column(column, justify="left" if column == "channel" else "right")
+    columns = ("channel", "spend", "true spend", "iROAS", "interval", "true iROAS", "verdict")
+    for column in (*columns, "iROAS last 90 d", "true 90 d", "platform ROAS"):
+        table.add_column(column, justify="left" if column in ("channel", "verdict") else "right")
     for update in result.updates:
         truth = result.truth["channels"].get(update.channel, {})
+        recent = result.recent_truth["channels"].get(update.channel, {})
         table.add_row(
             update.channel,
             f"{update.spend:,.0f}",
@@ -65,12 +71,31 @@ def demo(
             f"{update.incremental_roas:.2f}",
             f"[{update.ci_lower / update.spend:.2f}, {update.ci_upper / update.spend:.2f}]",
             f"{truth.get('iroas', float('nan')):.2f}",
+            update.verdict.replace("_", " ") or "–",
+            _window(update),
+            f"{recent.get('iroas', float('nan')):.2f}",
             f"{truth.get('platform_roas', float('nan')):.2f}",
         )
     console.print(table)
+    for update in result.updates:
+        console.print(f"• {update.summary or update.channel + ': no verdict published.'}", highlight=False)
+        if update.curve_note:
+            console.print(f"  {update.curve_note}", highlight=False)
+    if first.model_accuracy is not None:
+        console.print(
+            f"Out-of-sample accuracy {first.model_accuracy:.1%} "
+            f"(seasonal-naive baseline {first.baseline_accuracy or float('nan'):.1%})."
+        )
     console.print(
         f"{result.warehouse_rows:,} marketing rows in the warehouse; finished in {result.seconds:.0f} s."
     )
+
+
+def _window(update: Any) -> str:
+    if update.incremental_roas_90d is None or not update.spend_90d:
+        return "–"
+    low, high = update.ci_lower_90d / update.spend_90d, update.ci_upper_90d / update.spend_90d
+    return f"{update.incremental_roas_90d:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def register(app: typer.Typer) -> None:

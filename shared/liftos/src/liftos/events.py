@@ -297,8 +297,33 @@ class EffectUpdate(Event):
         method: Estimator that produced the update.
         refresh_stability: Relative change of ``incremental_roas`` against the previous version
             (``None`` for the first version).
-        calendar: The public-holiday calendar the model used: ``US``, ``DE-BY`` (country and
-            subdivision, as the enricher's), or ``none``.
+
+    Evidence fields (revision 2 of this payload; additive, so revision-1 consumers keep working —
+    they are optional with defaults and a revision-1 producer simply leaves them unset):
+
+    Attributes:
+        verdict: ``identified``, ``weak`` or ``not_identified`` (how far the data pin the effect down;
+            see ``liftos.causal.verdicts``); empty from a producer that does not judge.
+        verdict_reason: Why, in words (prior contraction, spend variation, collinearity, too few
+            periods, out-of-sample fit, spend feedback).
+        summary: One plain-language sentence for people (estimate, interval, verdict).
+        prior_contraction: ``1 - posterior / prior variance`` of the log lift (``None``: no prior).
+        effect_prior: The prior the effect size had, e.g. ``roi lognormal(0.2, 0.9)``.
+        mroas_ci_lower: Lower bound of the interval on ``marginal_roas``.
+        mroas_ci_upper: Upper bound of the interval on ``marginal_roas``.
+        curve_note: Set when ``marginal_roas`` > ``incremental_roas`` (S-shaped curve below spend).
+        model_accuracy: Out-of-sample accuracy ``1 - MAPE`` of rolling-origin forecasts, in [0, 1].
+        baseline_accuracy: The same for the seasonal-naive forecast of the same periods.
+        data_completeness: Share (0-1) of the expected source-days present in the window the model
+            was fitted on, per source or account key; empty = not measured (unknown).
+        calendar: The calendar controls the model used: the public holidays' region (``US``, ``DE-BY``:
+            the enricher's ``LIFTOS_COUNTRY`` / ``LIFTOS_SUBDIVISION``), retail events, seasonality.
+        spend_28d: Spend in the trailing 28 days of the window (reporting currency).
+        revenue_lift_28d: Incremental outcome of that spend (carryover after the window included),
+            from the model whose channel effects may change over time; ``ci_lower_28d`` /
+            ``ci_upper_28d`` its interval and ``incremental_roas_28d`` = lift / spend.
+        spend_90d: The same for the trailing 90 days (``revenue_lift_90d``, ``ci_lower_90d``,
+            ``ci_upper_90d``, ``incremental_roas_90d``).
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -322,5 +347,26 @@ class EffectUpdate(Event):
     marginal_roas: float
     method: LowCard
     refresh_stability: float | None = None
-    calendar: LowCard = "US"
     schema_version: int = SCHEMA_VERSION
+    verdict: LowCard = ""
+    verdict_reason: str = ""
+    summary: str = ""
+    prior_contraction: float | None = None
+    effect_prior: LowCard = ""
+    mroas_ci_lower: float | None = None
+    mroas_ci_upper: float | None = None
+    curve_note: str = ""
+    model_accuracy: float | None = Field(default=None, ge=0, le=1)
+    baseline_accuracy: float | None = Field(default=None, ge=0, le=1)
+    data_completeness: dict[str, float] = Field(default_factory=dict)
+    calendar: str = ""
+    spend_28d: float | None = None
+    revenue_lift_28d: float | None = None
+    ci_lower_28d: float | None = None
+    ci_upper_28d: float | None = None
+    incremental_roas_28d: float | None = None
+    spend_90d: float | None = None
+    revenue_lift_90d: float | None = None
+    ci_lower_90d: float | None = None
+    ci_upper_90d: float | None = None
+    incremental_roas_90d: float | None = None

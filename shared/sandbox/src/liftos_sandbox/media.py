@@ -137,7 +137,7 @@ def draw_response(
     half = rng.uniform(0.7, 1.3) * (float(np.median(positive)) if positive.size else 1.0)
     unit = ChannelResponse(decay, half, shape, np.ones(len(spend)))
     response_sum = float(unit.contribution(spend).sum())
-    target = rng.uniform(*_TARGET_IROAS[channel])
+    target = rng.uniform(*(params.target_iroas or _TARGET_IROAS)[channel])
     beta = target * float(spend.sum()) / response_sum if response_sum > 0 else 0.0
     path = np.full(len(spend), beta)
     if params.drift_channel == channel:

@@ -7,7 +7,7 @@ from typing import Final, Literal, get_args
 
 __all__ = ["CHANNELS", "SCENARIOS", "Channel", "Scenario", "ScenarioParams", "scenario_params"]
 
-Scenario = Literal["easy", "default", "hard", "drift"]
+Scenario = Literal["easy", "default", "hard", "drift", "orders", "high_return"]
 Channel = Literal["meta", "google_ads", "klaviyo"]
 
 CHANNELS: Final[tuple[Channel, ...]] = ("meta", "google_ads", "klaviyo")
@@ -18,6 +18,8 @@ _DEMAND_ELASTICITY: Final[dict[Channel, float]] = {"meta": 0.8, "google_ads": 1.
 # Elasticity of log spend to the unobserved log demand shock (hard scenario only).
 _SHOCK_REACTION: Final[dict[Channel, float]] = {"meta": 1.5, "google_ads": 3.0, "klaviyo": 1.0}
 _ZERO: Final[dict[Channel, float]] = dict.fromkeys(CHANNELS, 0.0)
+# True iROAS range of every channel in ``high_return`` (outcome units per unit of spend).
+_HIGH_RETURN: Final[tuple[float, float]] = (10.0, 40.0)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class ScenarioParams:
     ``shock_reaction[c]``: d log spend / d unobserved log shock (non-zero only in ``hard``).
     ``drift_channel`` / ``drift_factor``: the channel whose effect is multiplied by ``drift_factor``
     from the middle of the simulated range on (``drift`` only).
+    ``target_iroas``: (low, high) range of each channel's true iROAS, ``None`` = the media module's
+    defaults (``high_return``: 10-40 for every channel).
+    ``outcome``: the store outcome a model of this world should explain (``orders`` only in the
+    ``orders`` world, whose spend rules are the default ones; its truth in orders is
+    :meth:`liftos_sandbox.World.orders_truth`).
     """
 
     name: Scenario
@@ -35,6 +42,8 @@ class ScenarioParams:
     shock_reaction: dict[Channel, float]
     drift_channel: Channel | None = None
     drift_factor: float = 1.0
+    target_iroas: dict[Channel, tuple[float, float]] | None = None
+    outcome: Literal["revenue", "orders"] = "revenue"
 
 
 def scenario_params(name: Scenario) -> ScenarioParams:
@@ -47,4 +56,10 @@ def scenario_params(name: Scenario) -> ScenarioParams:
         return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_SHOCK_REACTION))
     if name == "drift":
         return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_ZERO), "meta", 0.5)
+    if name == "orders":
+        return ScenarioParams(name, dict(_DEMAND_ELASTICITY), dict(_ZERO), outcome="orders")
+    if name == "high_return":
+        return ScenarioParams(
+            name, dict(_DEMAND_ELASTICITY), dict(_ZERO), target_iroas=dict.fromkeys(CHANNELS, _HIGH_RETURN)
+        )
     raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")

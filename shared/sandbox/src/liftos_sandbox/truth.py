@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from liftos_sandbox.media import MAX_LAG, ChannelResponse
 from liftos_sandbox.scenarios import CHANNELS, Channel
 
-__all__ = ["ChannelSeries", "TruthModel", "truth_dict"]
+__all__ = ["ChannelSeries", "TruthModel", "orders_truth", "truth_dict"]
 
 FloatArray = NDArray[np.float64]
 _MARGINAL_STEP = 0.01  # +1 % spend for the marginal ROAS
@@ -35,11 +35,13 @@ class ChannelSeries:
 @dataclass(frozen=True)
 class TruthModel:
     """Everything the counterfactual needs: days ``(T,)``, the outcome noise factor ``exp(noise)``
-    ``(T + MAX_LAG,)`` and each channel's series."""
+    ``(T + MAX_LAG,)``, each channel's series and the average order value per day ``(T,)``
+    (reporting currency per order; orders = revenue / aov)."""
 
     days: pd.DatetimeIndex
     noise_factor: FloatArray
     channels: dict[Channel, ChannelSeries]
+    aov: FloatArray | None = None
 
 
 def _revenue_change(series: ChannelSeries, noise: FloatArray, first: int, last: int, scale: float) -> float:
@@ -49,6 +51,33 @@ def _revenue_change(series: ChannelSeries, noise: FloatArray, first: int, last: 
     tail = slice(first, last + MAX_LAG)
     delta = series.response.contribution(changed)[tail] - series.response.contribution(series.spend)[tail]
     return float((delta * noise[tail]).sum())
+
+
+def _orders_change(series: ChannelSeries, model: TruthModel, first: int, last: int) -> float:
+    """Orders lost if the channel's spend were zero on days ``first..last`` (window + carryover tail)."""
+    assert model.aov is not None
+    changed = series.spend.copy()
+    changed[first : last + 1] = 0.0
+    tail = slice(first, last + MAX_LAG)
+    aov = np.concatenate([model.aov, np.full(MAX_LAG, model.aov[-1])])[tail]
+    delta = series.response.contribution(series.spend)[tail] - series.response.contribution(changed)[tail]
+    return float((delta * model.noise_factor[tail] / aov).sum())
+
+
+def orders_truth(model: TruthModel, first: int, last: int) -> dict[str, dict[str, float]]:
+    """Per channel over day indices ``first..last``: ``spend``, ``orders_lift`` (orders lost had the
+    channel's spend been zero, carryover tail included) and ``orders_per_spend`` (its iROAS in orders)."""
+    out: dict[str, dict[str, float]] = {}
+    for channel in CHANNELS:
+        series = model.channels[channel]
+        spend = float(series.spend[first : last + 1].sum())
+        lift = _orders_change(series, model, first, last)
+        out[channel] = {
+            "spend": spend,
+            "orders_lift": lift,
+            "orders_per_spend": lift / spend if spend else 0.0,
+        }
+    return out
 
 
 def _channel(series: ChannelSeries, noise: FloatArray, first: int, last: int) -> dict[str, float]:

@@ -39,7 +39,7 @@ from liftos_sandbox.platform_reporting import (
 from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, ScenarioParams, scenario_params
 from liftos_sandbox.seeding import stream
 from liftos_sandbox.tables import daily_frame
-from liftos_sandbox.truth import ChannelSeries, TruthModel, truth_dict
+from liftos_sandbox.truth import ChannelSeries, TruthModel, orders_truth, truth_dict
 
 __all__ = ["CHANNELS", "Scenario", "World", "WorldSpec", "build_world", "simulate_world"]
 
@@ -110,6 +110,15 @@ class World:
         if first > last:
             raise ValueError(f"start {start} is after end {end}")
         return truth_dict(self.model, self.accounts, self.outcome, first, last)
+
+    def orders_truth(self, start: date | None = None, end: date | None = None) -> dict[str, dict[str, float]]:
+        """The counterfactual effect of each channel on the store's orders over ``start..end``
+        (inclusive; default all): ``spend``, ``orders_lift``, ``orders_per_spend``."""
+        first = self._day_index(start or self.spec.start)
+        last = self._day_index(end or self.spec.end)
+        if first > last:
+            raise ValueError(f"start {start} is after end {end}")
+        return orders_truth(self.model, first, last)
 
     def credentials(self) -> dict[str, dict[str, str]]:
         """The ``liftos sandbox credentials`` JSON object (depends on the seed only)."""
@@ -241,7 +250,7 @@ def build_world(spec: WorldSpec) -> World:
         outcome=outcome,
         fx_to_reporting=fx,
         components=_components(days, demand, baseline, media),
-        model=TruthModel(days, noise_factor, series),
+        model=TruthModel(days, noise_factor, series, np.asarray(demand.aov, dtype=np.float64)),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Unpack
 
 import pandas as pd
@@ -31,6 +32,8 @@ class CausalAPI:
         channel_variable: str = "channel",
         outcome_data: pd.DataFrame | None = None,
         frequency: Frequency | None = None,
+        outcome_currency: str | None = None,
+        spend_currency: str | None = None,
     ) -> CausalDataset:
         """See :func:`liftos.causal.data.prepare_causal_data`."""
         return prepare_causal_data(
@@ -43,6 +46,8 @@ class CausalAPI:
             channel_variable=channel_variable,
             outcome_data=outcome_data,
             frequency=frequency,
+            outcome_currency=outcome_currency,
+            spend_currency=spend_currency,
         )
 
     def analyze_attribution(
@@ -59,12 +64,18 @@ class CausalAPI:
         cross_validation: bool = True,
         lift_tests: Sequence[Mapping[str, Any] | LiftTest] | None = None,
         seed: int = 0,
+        *,
+        outcome_currency: str | None = None,
+        spend_currency: str | None = None,
         **options: Unpack[SpecOptions],
     ) -> CausalResults:
         """Estimate each channel's effect.
 
         ``data``: a :class:`CausalDataset` or a long/wide frame (then prepared with the variables given).
         ``lift_tests``: ``[{channel, start, end, incremental_revenue, standard_error}]`` (MMM only).
+        ``outcome_currency`` / ``spend_currency``: declare the units (see
+        :func:`liftos.causal.data.prepare_causal_data`): only an outcome that is money in the spend's
+        currency gets the iROAS prior; otherwise the prior is on each channel's share of the outcome.
         ``options``: further :class:`ModelSpec` fields (:class:`~liftos.causal.spec.SpecOptions`, e.g.
         ``interval_method``, ``fourier_order``).
         """
@@ -78,6 +89,14 @@ class CausalAPI:
                 control_variables,
                 time_variable,
                 entity_variable,
+                outcome_currency=outcome_currency,
+                spend_currency=spend_currency,
+            )
+        elif outcome_currency is not None or spend_currency is not None:
+            data = replace(
+                data,
+                outcome_currency=outcome_currency or data.outcome_currency,
+                spend_currency=spend_currency or data.spend_currency,
             )
         spec = ModelSpec(
             attribution_model=attribution_model,

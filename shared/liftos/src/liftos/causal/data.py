@@ -17,6 +17,7 @@ __all__ = ["CausalDataset", "Frequency", "prepare_causal_data"]
 FloatArray = NDArray[np.float64]
 Frequency = Literal["D", "W"]
 _PREFERRED_OUTCOMES = ("revenue", "orders", "conversions")
+_MONEY_OUTCOMES = frozenset({"revenue"})  # outcome columns that the outcome table's `currency` is the unit of
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +33,9 @@ class CausalDataset:
         outcome_name: name of the outcome column.
         controls: user control columns per period, ``(T, K)`` (numeric; categoricals one-hot encoded).
         metadata: how the panel was built (source format, entity counts, ignored columns).
+        outcome_currency: ISO currency of the outcome when it is money (e.g. ``"USD"`` for revenue),
+            ``None`` when it is not money or not known (orders, conversions, an unnamed ``y``).
+        spend_currency: ISO currency of the spend, ``None`` when not known (impressions, scaled spend).
     """
 
     dates: pd.DatetimeIndex
@@ -42,6 +46,8 @@ class CausalDataset:
     outcome_name: str
     controls: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    outcome_currency: str | None = None
+    spend_currency: str | None = None
 
     def __post_init__(self) -> None:
         t = len(self.dates)
@@ -57,6 +63,11 @@ class CausalDataset:
             raise ValueError("outcome and spend must be finite")
         if np.any(self.spend < 0):
             raise ValueError("spend must be non-negative")
+
+    @property
+    def outcome_is_money_in_spend_currency(self) -> bool:
+        """Whether an iROAS prior is meaningful: outcome and spend are money in one known currency."""
+        return self.outcome_currency is not None and self.outcome_currency == self.spend_currency
 
     @property
     def n_periods(self) -> int:
@@ -81,6 +92,8 @@ class CausalDataset:
             self.outcome_name,
             self.controls.iloc[:stop].reset_index(drop=True),
             dict(self.metadata),
+            self.outcome_currency,
+            self.spend_currency,
         )
 
 
@@ -166,6 +179,8 @@ def prepare_causal_data(
     channel_variable: str = "channel",
     outcome_data: pd.DataFrame | None = None,
     frequency: Frequency | None = None,
+    outcome_currency: str | None = None,
+    spend_currency: str | None = None,
 ) -> CausalDataset:
     """Build a :class:`CausalDataset` from a long or a wide table.
 
@@ -178,6 +193,13 @@ def prepare_causal_data(
     period. ``entity_variable`` (e.g. ``"campaign"``) only counts entities per channel (metadata).
     ``frequency``: ``"D"`` or ``"W"`` (weekly sums, weeks starting at the first date); inferred when None.
     Missing periods get zero spend; a missing outcome raises ``ValueError``.
+
+    Units (they decide which effect prior applies, never the magnitudes): ``outcome_currency`` /
+    ``spend_currency`` declare that the outcome / spend are money in that ISO currency. When not given
+    they are read from the data where its schema says so: a long table's single-valued ``currency``
+    column is the spend's currency (LiftOS's normalized rows), and an ``outcome_data`` table's
+    single-valued ``currency`` column is the currency of its ``revenue`` column (LiftOS's store
+    outcomes; ``orders`` there is a count). Otherwise the unit is unknown (``None``).
     """
     if time_variable not in data.columns:
         raise ValueError(f"time variable {time_variable!r} is not a column")
@@ -217,6 +239,11 @@ def prepare_causal_data(
     outcome = outcome.reindex(index)
     if outcome.isna().any():
         raise ValueError(f"outcome {outcome_name!r} is missing for {int(outcome.isna().sum())} periods")
+    if spend_currency is None and is_long:
+        spend_currency = _single_currency(frame)
+    if outcome_currency is None and outcome_data is not None and outcome_name in _MONEY_OUTCOMES:
+        outcome_currency = _single_currency(outcome_data)
+    meta["units"] = {"outcome": outcome_currency or "unknown", "spend": spend_currency or "unknown"}
     return CausalDataset(
         dates=pd.DatetimeIndex(index),
         frequency=freq,
@@ -226,4 +253,14 @@ def prepare_causal_data(
         outcome_name=outcome_name,
         controls=_controls(frame, time_variable, controls, index),
         metadata=meta,
+        outcome_currency=outcome_currency,
+        spend_currency=spend_currency,
     )
+
+
+def _single_currency(frame: pd.DataFrame) -> str | None:
+    """The one value of ``frame``'s ``currency`` column, or None (absent, empty or mixed)."""
+    if "currency" not in frame.columns:
+        return None
+    values = frame["currency"].dropna().astype(str).unique()
+    return str(values[0]) if len(values) == 1 else None

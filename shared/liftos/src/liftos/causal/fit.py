@@ -3,8 +3,11 @@
 ``fit_mmm`` runs two stages (white errors, then AR(p) errors re-estimated from the first stage's
 residuals) and returns :class:`MMMFit`, whose ``effects`` gives each channel's counterfactual revenue lift
 (fitted outcome minus the outcome with the channel's spend zeroed, carryover included), iROAS, mROAS
-(+1 % spend) and standard errors from the Laplace approximation (inflated by the long-run variance of
-the remaining residual autocorrelation) or from a moving-block residual bootstrap.
+(the derivative of the fitted response at current spend) and the lift of the trailing windows, for the
+MAP and for every posterior draw (:mod:`liftos.causal.posterior`), from which all intervals come.
+
+The effect prior follows the units (:class:`~liftos.causal.model.EffectPrior`): on iROAS only when
+the outcome is money in the spend's currency, otherwise on each channel's share of the outcome.
 """
 
 from __future__ import annotations
@@ -15,69 +18,96 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import solve_toeplitz  # type: ignore[import-untyped]
 from scipy.signal import lfilter  # type: ignore[import-untyped]
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
 from liftos.causal.design import Design, calendar_design
 from liftos.causal.lift import LiftTest
-from liftos.causal.model import LiftRow, MediaModel, Problem, fit_problem
+from liftos.causal.model import EffectPrior, LiftRow, MediaModel, Problem, fit_problem, knot_basis
+from liftos.causal.posterior import Posterior, gaussian_posterior
 from liftos.causal.spec import ModelSpec
 
-__all__ = ["ChannelDraw", "MMMFit", "fit_mmm", "lift_rows"]
+__all__ = ["ChannelDraw", "MMMFit", "channel_effects", "effect_prior_of", "fit_mmm", "lift_rows"]
 
 FloatArray = NDArray[np.float64]
-_MARGINAL_STEP = 0.01
-_INIT_IROAS = 1.0
+_INIT_SHARE = 0.05  # starting share of the outcome per channel (a start, not a prior)
 
 
 @dataclass(frozen=True)
 class ChannelDraw:
-    """Point estimates per channel, each ``(C,)``: lift (outcome units), spend, iROAS, mROAS."""
+    """Effects per channel for one parameter vector, each ``(C,)`` unless noted: whole-range lift
+    (outcome units, carryover tail included), spend, iROAS, mROAS (d lift / d spend at current spend),
+    and for each trailing window ``(W, C)``: the lift of the window's spend and that spend."""
 
     lift: FloatArray
     spend: FloatArray
     iroas: FloatArray
     mroas: FloatArray
+    window_lift: FloatArray
+    window_spend: FloatArray
 
 
 @dataclass(frozen=True, eq=False)
 class MMMFit:
-    """A fitted response model: ``problem``, MAP ``params``, ``lift_se`` ``(C,)`` standard errors of each
-    channel's lift, optional bootstrap lift draws ``(B, C)``, and the ``design`` used."""
+    """A fitted response model: ``problem``, MAP ``params``, the ``design`` used, the ``posterior``
+    draws, the trailing ``windows`` (periods), the long-run variance factor ``hac`` and, when
+    ``ModelSpec.time_varying``, the ``current`` fit whose channel levels may change over time (warm
+    started from this one; the trailing windows' effects come from it)."""
 
     problem: Problem
     params: FloatArray
     design: Design
-    lift_se: FloatArray
-    boot_lifts: FloatArray | None
+    posterior: Posterior
+    windows: tuple[int, ...]
+    hac: float
+    current: MMMFit | None = None
+
+    @property
+    def now(self) -> MMMFit:
+        """The fit whose levels may change over time (for the trailing windows), else this one."""
+        return self.current or self
 
     def effects(self, params: FloatArray | None = None) -> ChannelDraw:
-        """Lift over the whole range (carryover tail included), spend, iROAS and mROAS per channel."""
-        p = self.params if params is None else params
-        return channel_effects(self.problem, p)
+        """Effects of ``params`` (default: the MAP)."""
+        return channel_effects(self.problem, self.params if params is None else params, self.windows)
+
+    def draw_effects(self) -> list[ChannelDraw]:
+        """Effects of every posterior draw (in draw order)."""
+        return [channel_effects(self.problem, p, self.windows) for p in self.posterior.draws]
 
     def fitted(self) -> tuple[FloatArray, FloatArray]:
         """Fitted baseline ``(T,)`` and media contributions ``(T, C)`` (outcome units)."""
         return self.problem.mean(self.params)
 
 
-def channel_effects(problem: Problem, p: FloatArray) -> ChannelDraw:
-    """See :meth:`MMMFit.effects`."""
+def channel_effects(problem: Problem, p: FloatArray, windows: tuple[int, ...] = ()) -> ChannelDraw:
+    """See :class:`ChannelDraw`; ``windows``: trailing window lengths in periods."""
     _, b, decay, log_k, shape = problem.split(p)
+    mult = problem.multiplier(p)
+    t, c = len(problem.log_y), problem.n_channels
     spend = problem.media.spend.sum(axis=0)
-    lifts, marginals = np.zeros(problem.n_channels), np.zeros(problem.n_channels)
-    for c in range(problem.n_channels):
-        h = problem.media.response(c, decay[c], log_k[c], shape[c])[0]
-        bumped = problem.media.spend[:, c] * (1.0 + _MARGINAL_STEP)
-        h_up = problem.media.response(c, decay[c], log_k[c], shape[c], bumped)[0]
-        lifts[c] = b[c] * problem.scale * h.sum()
-        marginals[c] = b[c] * problem.scale * (h_up.sum() - h.sum())
+    lifts, slopes = np.zeros(c), np.zeros(c)
+    window_lift, window_spend = np.zeros((len(windows), c)), np.zeros((len(windows), c))
+    for ch in range(c):
+        level = b[ch] * problem.scale * mult[:, ch]
+        h = problem.media.response(ch, decay[ch], log_k[ch], shape[ch])[0]
+        lifts[ch] = float(level @ h)
+        slopes[ch] = float(level @ (shape[ch] * h * (1.0 - h)))  # d/dm Σ β h(m·x) at m = 1
+        for w, length in enumerate(windows):
+            cut = problem.media.spend[:, ch].copy()
+            first = max(0, t - length)
+            window_spend[w, ch] = float(cut[first:t].sum())
+            cut[first:t] = 0.0
+            window_lift[w, ch] = lifts[ch] - float(
+                level @ problem.media.response(ch, decay[ch], log_k[ch], shape[ch], cut)[0]
+            )
     safe = np.where(spend > 0, spend, 1.0)
     return ChannelDraw(
         lifts,
         spend,
         np.where(spend > 0, lifts / safe, 0.0),
-        np.where(spend > 0, marginals / (_MARGINAL_STEP * safe), 0.0),
+        np.where(spend > 0, slopes / safe, 0.0),
+        window_lift,
+        window_spend,
     )
 
 
@@ -99,15 +129,15 @@ def lift_rows(data: CausalDataset, tests: tuple[LiftTest, ...]) -> tuple[LiftRow
 
 
 def _start(problem: Problem, decay0: float) -> FloatArray:
-    """Initial parameters: prior-mean media shape, iROAS 1, baseline by OLS on what remains."""
+    """Initial parameters: prior-mean media shape, each channel at a small share of the outcome (a
+    unit-free start), constant levels, baseline by OLS on what remains."""
     c = problem.n_channels
     (mk, _), (ms, _) = problem.priors
     media = np.concatenate([np.full(c, decay0), np.full(c, mk), np.full(c, ms)])
-    probe = np.concatenate([np.zeros(problem.n_base), np.ones(c), media])
-    h_sum = np.array([r[0].sum() for r in problem.responses(probe)])
-    spend = problem.media.spend.sum(axis=0)
-    b = np.where(h_sum > 0, _INIT_IROAS * spend / np.where(h_sum > 0, h_sum, 1.0), 0.0) / problem.scale
-    probe[problem.n_base : problem.n_base + c] = b
+    probe = np.concatenate([np.zeros(problem.n_base), np.ones(c), media, np.zeros(c * problem.n_knots)])
+    h_mean = np.array([r[0][: len(problem.log_y)].mean() for r in problem.responses(probe)])
+    b = np.where(h_mean > 0, _INIT_SHARE / np.where(h_mean > 0, h_mean, 1.0), 0.0)
+    probe[problem.n_base : problem.n_base + c] = np.maximum(b, 1e-4)
     _, contrib = problem.mean(probe)
     y = np.exp(problem.log_y)
     rest = np.log(np.maximum(y - contrib.sum(axis=1), 0.3 * y))
@@ -141,19 +171,58 @@ def _hac_factor(problem: Problem, p: FloatArray) -> float:
     return max(1.0, factor)
 
 
+def effect_prior_of(data: CausalDataset, spec: ModelSpec) -> EffectPrior | None:
+    """The effect prior that the units of ``data`` allow (see :attr:`ModelSpec.effect_prior`)."""
+    kind = spec.effect_prior
+    money = data.outcome_is_money_in_spend_currency
+    if kind == "roi" and not money:
+        raise ValueError(
+            "effect_prior='roi' needs the outcome to be money in the spend's currency; declare "
+            "`outcome_currency` and `spend_currency`, or use effect_prior='share'"
+        )
+    if kind == "none":
+        return None
+    spend = np.maximum(data.spend.sum(axis=0), 1e-12)
+    if kind == "roi" or (kind == "auto" and money and spec.roi_prior is not None):
+        assert spec.roi_prior is not None
+        return EffectPrior("roi", spec.roi_prior[0], spec.roi_prior[1], spend)
+    return EffectPrior(
+        "share", spec.share_prior[0], spec.share_prior[1], share_denominators(data, len(data.outcome))
+    )
+
+
+def share_denominators(data: CausalDataset, stop: int) -> FloatArray:
+    """``total outcome · spend_c / total spend`` over the first ``stop`` periods ``(C,)``: the lift of
+    channel ``c`` if the whole outcome were shared among channels in proportion to spend."""
+    spend = np.maximum(data.spend[:stop].sum(axis=0), 1e-12)
+    return np.asarray(max(float(data.outcome[:stop].sum()), 1e-12) * spend / spend.sum(), dtype=np.float64)
+
+
+def periods_of(days: int, frequency: str) -> int:
+    """``days`` expressed in periods of ``frequency`` (at least 1)."""
+    return max(1, round(days / (1 if frequency == "D" else 7)))
+
+
 def build_problem(
-    data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...]
+    data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...], time_varying: bool = False
 ) -> tuple[Problem, Design]:
-    """The stage-one problem (white errors) and the calendar design of ``data``."""
+    """The stage-one problem (white errors) and the calendar design of ``data``; with
+    ``time_varying`` the channel levels may change over time (knots every ``spec.tv_knot_days``)."""
     design = calendar_design(data.dates, data.frequency, spec, data.controls)
     X = np.hstack([np.ones((data.n_periods, 1)), design.matrix])
     y = np.maximum(data.outcome, 0.01 * max(float(np.median(data.outcome)), 1e-9))
     log_y = np.log(y)
     resid = log_y - X @ np.linalg.lstsq(X, log_y, rcond=None)[0]
+    lag = spec.lag_for(data.frequency)
+    basis = (
+        knot_basis(data.n_periods, lag, periods_of(spec.tv_knot_days, data.frequency))
+        if time_varying
+        else None
+    )
     problem = Problem(
         X=X,
         log_y=log_y,
-        media=MediaModel.build(data.spend, spec.lag_for(data.frequency)),
+        media=MediaModel.build(data.spend, lag),
         scale=float(y.mean()),
         ar=np.zeros(0),
         sigma=max(float(resid.std()), 1e-6),
@@ -161,10 +230,12 @@ def build_problem(
         lifts=lift_rows(data, tests),
         decay_bounds=spec.decay_bounds,
         lift_weight=spec.lift_test_weight,
-        roi_prior=spec.roi_prior,
+        effect_prior=effect_prior_of(data, spec),
         gamma_prior_sd=np.array(
             [np.inf] + [np.inf if g == "trend" else spec.calendar_prior_sd for g in design.groups]
         ),
+        tv_basis=basis,
+        tv_step_sd=spec.tv_step_sd,
     )
     return problem, design
 
@@ -179,61 +250,68 @@ def fit_point(problem: Problem, order: int) -> tuple[Problem, FloatArray]:
     return second, fit_problem(second, first)
 
 
-def _laplace_se(problem: Problem, p: FloatArray) -> FloatArray:
-    """Standard errors ``(C,)`` of each channel's lift by the delta method on the Laplace covariance."""
-    _, jac = problem.residuals_and_jacobian(p)
-    with threadpool_limits(1):
-        cov = np.linalg.pinv(jac.T @ jac) * _hac_factor(problem, p)
-    base = channel_effects(problem, p).lift
-    grads = np.zeros((problem.n_channels, len(p)))
-    for i in range(problem.n_base, len(p)):
-        step = 1e-5 * max(1.0, abs(p[i]))
-        bumped = p.copy()
-        bumped[i] += step
-        grads[:, i] = (channel_effects(problem, bumped).lift - base) / step
-    variance = np.asarray(np.einsum("ci,ij,cj->c", grads, cov, grads), dtype=np.float64)
-    return np.asarray(np.sqrt(np.maximum(variance, 0.0)), dtype=np.float64)
-
-
-def _bootstrap(problem: Problem, p: FloatArray, n: int, block: int, seed: int) -> FloatArray:
-    """Lift draws ``(n, C)`` from moving-block bootstrap of the whitened log residuals, refit warm."""
+def _bootstrap(problem: Problem, p: FloatArray, n: int, block: int, seed: int) -> Posterior:
+    """Parameter draws ``(n, P)`` from refits (warm) on moving-block bootstraps of the whitened log
+    residuals."""
     rng = np.random.default_rng(seed)
     base, contrib = problem.mean(p)
     log_mu = np.log(base + contrib.sum(axis=1))
     e = problem.whiten(problem.log_y - log_mu)
     t = len(e)
-    draws = np.zeros((n, problem.n_channels))
+    draws = np.zeros((n, len(p)))
     for i in range(n):
         starts = rng.integers(0, t - block + 1, size=t // block + 1)
         e_star = np.concatenate([e[s : s + block] for s in starts])[:t]
         r_star = np.asarray(lfilter([1.0], np.concatenate([[1.0], -problem.ar]), e_star), dtype=np.float64)
         star = replace(problem, log_y=log_mu + r_star)
-        draws[i] = channel_effects(star, fit_problem(star, p, max_nfev=40)).lift
-    return draws
+        draws[i] = fit_problem(star, p, max_nfev=40)
+    return Posterior(draws, np.full(n, 1.0 / n), "bootstrap", float(n))
 
 
 def fit_mmm(data: CausalDataset, spec: ModelSpec, tests: tuple[LiftTest, ...] = ()) -> MMMFit:
-    """Fit the response model to ``data`` and estimate the uncertainty of each channel's lift."""
+    """Fit the response model to ``data`` and draw from its posterior (``spec.interval_method``)."""
     problem, design = build_problem(data, spec, tests)
     problem, params = fit_point(problem, spec.ar_order_for(data.frequency))
-    boot = None
+    windows = tuple(periods_of(d, data.frequency) for d in spec.current_windows)
+    main = _with_posterior(problem, params, design, windows, data, spec)
+    if not spec.time_varying:
+        return main
+    varying, _ = build_problem(data, spec, tests, time_varying=True)
+    if varying.tv_basis is None:
+        return main
+    start = np.concatenate([params, np.zeros(varying.n_params - len(params))])
+    varying = replace(varying, ar=problem.ar, sigma=problem.sigma)
+    current = _with_posterior(varying, fit_problem(varying, start), design, windows, data, spec)
+    return replace(main, current=current)
+
+
+def _with_posterior(
+    problem: Problem,
+    params: FloatArray,
+    design: Design,
+    windows: tuple[int, ...],
+    data: CausalDataset,
+    spec: ModelSpec,
+) -> MMMFit:
+    hac = _hac_factor(problem, params)
     if spec.interval_method == "bootstrap":
         block = 28 if data.frequency == "D" else 4
-        boot = _bootstrap(problem, params, spec.n_bootstrap, min(block, data.n_periods // 4), spec.seed)
-        se = boot.std(axis=0, ddof=1)
+        posterior = _bootstrap(problem, params, spec.n_bootstrap, min(block, data.n_periods // 4), spec.seed)
     else:
-        se = _laplace_se(problem, params)
-    return MMMFit(problem, params, design, se, boot)
+        posterior = gaussian_posterior(problem, params, hac, spec.n_draws, spec.seed, spec.interval_method)
+    return MMMFit(problem, params, design, posterior, windows, hac)
 
 
 def response_curve(problem: Problem, p: FloatArray, multipliers: FloatArray) -> FloatArray:
     """Whole-range lift per channel at spend scaled by each multiplier: ``(len(multipliers), C)``."""
     _, b, decay, log_k, shape = problem.split(p)
+    mult = problem.multiplier(p)
     out = np.zeros((len(multipliers), problem.n_channels))
     for c in range(problem.n_channels):
+        level = b[c] * problem.scale * mult[:, c]
         for i, m in enumerate(multipliers):
             h = problem.media.response(c, decay[c], log_k[c], shape[c], problem.media.spend[:, c] * m)[0]
-            out[i, c] = b[c] * problem.scale * h.sum()
+            out[i, c] = float(level @ h)
     return out
 
 
@@ -243,20 +321,60 @@ def one_step_residuals(problem: Problem, p: FloatArray) -> FloatArray:
     return problem.whiten(problem.log_y - np.log(base + contrib.sum(axis=1)))
 
 
-def forecast_accuracy(data: CausalDataset, spec: ModelSpec, folds: int) -> tuple[FloatArray, FloatArray]:
-    """Rolling-origin forecasts: actual and predicted outcome on each fold's held-out periods
-    (``1/(folds+4)`` of the range each, refit on everything before), concatenated ``(n_test,)``."""
+def seasonal_naive(history: FloatArray, horizon: int, season: int) -> FloatArray:
+    """Seasonal-naive forecast ``(horizon,)``: the last observed season repeated (``season`` periods;
+    falls back to the last value when the history is shorter than a season)."""
+    if len(history) < season or season < 1:
+        return np.full(horizon, float(history[-1]))
+    last = history[-season:]
+    return np.asarray(np.resize(last, horizon), dtype=np.float64)
+
+
+def naive_season(frequency: str, n_train: int) -> int:
+    """Season of the naive baseline: a week for daily data, a year (52) for weekly data with more
+    than a year of history, else 1 (repeat the last value)."""
+    if frequency == "D":
+        return 7
+    return 52 if n_train > 52 else 1
+
+
+def forecast_accuracy(
+    data: CausalDataset, spec: ModelSpec, folds: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rolling-origin forecasts: actual, model-predicted and seasonal-naive outcome on each fold's
+    held-out periods (``1/(folds+4)`` of the range each, refit on everything before), concatenated
+    ``(n_test,)``; the model (constant levels, as the whole-range effects) is given the held-out
+    periods' spend and calendar (what it conditions on)."""
     problem, _ = build_problem(data, spec, ())
     t, lag = data.n_periods, problem.media.lag
     horizon = max(1, t // (folds + 4))
-    actual, predicted = [], []
+    actual, predicted, naive = [], [], []
     for f in range(folds):
         stop = t - (folds - f) * horizon
         media = replace(MediaModel.build(data.spend[:stop], lag), medians=problem.media.medians)
-        train = replace(problem, X=problem.X[:stop], log_y=problem.log_y[:stop], media=media)
-        _, params = fit_point(train, spec.ar_order_for(data.frequency))
-        base, contrib = problem.mean(params)
+        prior = problem.effect_prior
+        if prior is not None:
+            prior = replace(prior, denominators=_train_denominators(data, prior.kind, stop))
+        train = replace(
+            problem,
+            X=problem.X[:stop],
+            log_y=problem.log_y[:stop],
+            media=media,
+            effect_prior=prior,
+        )
+        train, params = fit_point(train, spec.ar_order_for(data.frequency))
+        full = replace(train, X=problem.X, log_y=problem.log_y, media=problem.media)
+        base, contrib = full.mean(params)
         rows = slice(stop, stop + horizon)
         actual.append(data.outcome[rows])
         predicted.append((base + contrib.sum(axis=1))[rows])
-    return np.concatenate(actual), np.concatenate(predicted)
+        naive.append(
+            seasonal_naive(data.outcome[:stop], len(data.outcome[rows]), naive_season(data.frequency, stop))
+        )
+    return np.concatenate(actual), np.concatenate(predicted), np.concatenate(naive)
+
+
+def _train_denominators(data: CausalDataset, kind: str, stop: int) -> FloatArray:
+    if kind == "roi":
+        return np.asarray(np.maximum(data.spend[:stop].sum(axis=0), 1e-12), dtype=np.float64)
+    return share_denominators(data, stop)

@@ -13,7 +13,31 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["CausalResults", "ChannelEffect", "TemporalEffects"]
+__all__ = ["CausalResults", "ChannelEffect", "TemporalEffects", "WindowEffect"]
+
+_NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class WindowEffect:
+    """The effect of one channel's spend in a trailing window (the effect "now").
+
+    ``days``: window length; ``start``/``end``: its first and last period (ISO dates); ``spend`` in the
+    window; ``revenue_lift``: outcome lost had the window's spend been zero (carryover after the window
+    included, at the level the model has for that time) with ``ci_lower..ci_upper``;
+    ``incremental_roas`` = lift / spend with ``iroas_ci_lower..iroas_ci_upper``.
+    """
+
+    days: int
+    start: str
+    end: str
+    spend: float
+    revenue_lift: float
+    ci_lower: float
+    ci_upper: float
+    incremental_roas: float
+    iroas_ci_lower: float
+    iroas_ci_upper: float
 
 
 @dataclass(frozen=True)
@@ -23,8 +47,15 @@ class ChannelEffect:
     ``revenue_lift``: outcome lost if the channel's spend were zero over the range (carryover after the
     range included), with its interval ``ci_lower..ci_upper`` at the analysis' confidence level and a
     two-sided ``p_value`` for "no effect". ``incremental_roas`` = lift / spend (average return), with
-    ``iroas_ci_lower..iroas_ci_upper``; ``marginal_roas``: extra outcome per extra unit of spend for +1 %
-    spend. ``spend``: total treatment over the range. ``method``: estimator lookup name.
+    ``iroas_ci_lower..iroas_ci_upper``; ``marginal_roas``: the derivative of the fitted response at
+    current spend (extra outcome per extra unit of spend) with ``mroas_ci_lower..mroas_ci_upper``.
+    ``spend``: total treatment over the range. ``method``: estimator lookup name.
+
+    How sure: ``verdict`` (``identified``, ``weak`` or ``not_identified``, see
+    :mod:`liftos.causal.verdicts`) with ``verdict_reason`` in words; ``prior_contraction``: ``1 -
+    posterior / prior variance`` of the log lift (NaN without a prior); ``summary``: one plain sentence.
+    ``current``: the trailing windows' effects (:class:`WindowEffect`, e.g. 28 and 90 days).
+    ``curve_note``: set when mROAS exceeds iROAS (the fitted curve is S-shaped below current spend).
     """
 
     channel: str
@@ -38,6 +69,29 @@ class ChannelEffect:
     iroas_ci_lower: float
     iroas_ci_upper: float
     method: str = "mmm"
+    mroas_ci_lower: float = _NAN
+    mroas_ci_upper: float = _NAN
+    verdict: str = "not_identified"
+    verdict_reason: str = "not assessed by this estimator"
+    prior_contraction: float = _NAN
+    summary: str = ""
+    current: tuple[WindowEffect, ...] = ()
+    curve_note: str = ""
+
+    def window(self, days: int) -> WindowEffect | None:
+        """The trailing window of ``days`` days, if computed."""
+        return next((w for w in self.current if w.days == days), None)
+
+    def flat(self) -> dict[str, Any]:
+        """Every field as a flat dict (each trailing window as ``iroas_<days>d`` columns)."""
+        row = {k: v for k, v in asdict(self).items() if k != "current"}
+        for w in self.current:
+            row[f"spend_{w.days}d"] = w.spend
+            row[f"revenue_lift_{w.days}d"] = w.revenue_lift
+            row[f"iroas_{w.days}d"] = w.incremental_roas
+            row[f"iroas_{w.days}d_lower"] = w.iroas_ci_lower
+            row[f"iroas_{w.days}d_upper"] = w.iroas_ci_upper
+        return row
 
 
 @dataclass(frozen=True)
@@ -60,12 +114,16 @@ class TemporalEffects:
 class CausalResults:
     """Results of :meth:`liftos.causal.CausalAPI.analyze_attribution`.
 
-    ``effects``: channel → :class:`ChannelEffect`. ``model_accuracy``: out-of-sample R² of the outcome
-    (rolling-origin folds; NaN when cross-validation is off); ``accuracy``: details (``oos_r2``,
-    ``oos_mape``, ``in_sample_r2``, ``folds``). ``decomposition``: per period ``date``, ``actual``,
-    ``fitted``, ``baseline`` and one contribution column per channel. ``response_curves``: ``channel``,
-    ``spend_multiplier``, ``spend``, ``revenue_lift`` (whole range at scaled spend). ``residuals``:
-    one-step-ahead log residuals ``(T,)`` for drift detection (``date``, ``residual``).
+    ``effects``: channel → :class:`ChannelEffect`. ``model_accuracy``: out-of-sample accuracy in
+    [0, 1], ``1 - MAPE`` of rolling-origin forecasts of held-out periods (NaN when cross-validation is
+    off); ``accuracy``: details (``oos_mape``, ``oos_r2``, ``baseline_mape`` and ``baseline_accuracy``
+    of the seasonal-naive forecast of the same periods, ``beats_baseline`` (1/0), ``in_sample_r2``,
+    ``folds``). ``decomposition``: per period ``date``, ``actual``, ``fitted``, ``baseline`` and one
+    contribution column per channel. ``response_curves``: ``channel``, ``spend_multiplier``,
+    ``spend``, ``revenue_lift`` (whole range at scaled spend) and its band ``revenue_lift_lower`` /
+    ``revenue_lift_upper`` (at the confidence level). ``residuals``: one-step-ahead log residuals
+    ``(T,)`` for drift detection (``date``, ``residual``). ``response``: the fitted response model
+    with its posterior draws (:class:`liftos.causal.response.ResponseModel`; MMM only) for planning.
     """
 
     method: str
@@ -79,6 +137,11 @@ class CausalResults:
     confidence_level: float
     metadata: dict[str, Any] = field(default_factory=dict)
     heterogeneity: pd.DataFrame | None = None
+    response: Any = None
+
+    def summaries(self) -> dict[str, str]:
+        """Channel → one plain-language sentence (estimate, interval, verdict and its reason)."""
+        return {channel: effect.summary for channel, effect in self.effects.items()}
 
     def get_channel_effects(self) -> dict[str, ChannelEffect]:
         """Channel → :class:`ChannelEffect`."""
@@ -90,8 +153,8 @@ class CausalResults:
 
     @property
     def treatment_effects(self) -> pd.DataFrame:
-        """One row per channel with every :class:`ChannelEffect` field."""
-        return pd.DataFrame([asdict(e) for e in self.effects.values()])
+        """One row per channel with every :class:`ChannelEffect` field (windows flattened)."""
+        return pd.DataFrame([e.flat() for e in self.effects.values()])
 
     def plot_treatment_effects(self) -> Figure:
         """Bar chart of iROAS per channel with intervals and mROAS markers."""

@@ -14,17 +14,20 @@ __all__ = [
     "INTERVAL_METHODS",
     "Assignment",
     "AttributionModel",
+    "EffectPriorKind",
     "IntervalMethod",
     "ModelSpec",
     "SpecOptions",
 ]
 
 AttributionModel = Literal["mmm", "dml", "causal_forest"]
-IntervalMethod = Literal["laplace", "bootstrap"]
+IntervalMethod = Literal["laplace", "importance", "delta", "bootstrap"]
+EffectPriorKind = Literal["auto", "roi", "share", "none"]
 Assignment = Literal["observational", "randomized"]
 ATTRIBUTION_MODELS: Final[tuple[str, ...]] = get_args(AttributionModel)
 INTERVAL_METHODS: Final[tuple[str, ...]] = get_args(IntervalMethod)
 _ASSIGNMENTS: Final[tuple[str, ...]] = get_args(Assignment)
+_PRIOR_KINDS: Final[tuple[str, ...]] = get_args(EffectPriorKind)
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,35 @@ class ModelSpec:
             country's national ones (the causal engine passes ``LIFTOS_SUBDIVISION``).
         retail_events: indicators for the days around US Thanksgiving (Black Friday, Cyber Monday).
         ar_order: AR order of the MMM's log-outcome errors (GLS); ``None`` → 7 daily, 2 weekly; 0 = white.
-        interval_method: ``"laplace"`` (curvature at the optimum, HAC-inflated) or ``"bootstrap"``
-            (moving-block residual bootstrap with refits).
+        interval_method: how intervals are made (each gives parameter draws pushed through every
+            effect): ``"laplace"`` (default: Gaussian draws in an unconstrained parameterisation —
+            log level, logit decay/K/shape — from the curvature at the optimum, the data part
+            HAC-inflated), ``"importance"`` (the same draws reweighted to the exact posterior),
+            ``"delta"`` (Gaussian in the constrained parameters: symmetric, may go negative; kept for
+            comparison) or ``"bootstrap"`` (moving-block residual bootstrap with refits).
+        n_draws: posterior draws of the Laplace / importance methods.
         n_bootstrap: bootstrap replicates (``interval_method="bootstrap"``).
         half_saturation_prior: (mean, sd) of ``log(K / median positive adstocked spend)``.
         shape_prior: (mean, sd) of the Hill shape.
         decay_bounds: (low, high) of the geometric decay per period.
-        roi_prior: (mean, sd) of the log-normal prior on each channel's iROAS (Meridian's default ROI
-            prior, median 1.22); ``None`` for none. It keeps weakly identified small channels plausible.
-            It assumes spend and outcome in the same currency: pass ``None`` for impressions or scaled
-            spend (e.g. PyMC-Marketing's example data).
+        effect_prior: which prior the size of each channel's effect gets: ``"share"`` (default,
+            unit-free ``share_prior``: measured better than the ROI prior even on revenue worlds, see
+            docs/causal-evidence.md); ``"auto"``: ``roi_prior`` when the data say the outcome is money
+            in the spend's currency (:attr:`CausalDataset.outcome_is_money_in_spend_currency`), else
+            ``share_prior``; ``"roi"``: the ROI prior, refused when the units do not allow it;
+            ``"none"``: no prior on the effect size (levels only kept >= 0).
+        roi_prior: (mean, sd) of the log-normal prior on each channel's whole-range iROAS (Meridian's
+            default ROI prior, median 1.22, 95 % between 0.21 and 7.1); ``None`` = never.
+        share_prior: (mean, sd) of the log-normal prior on ``channel's share of the outcome / its share
+            of spend`` over the range (unit-free: two fractions). Default median 0.1 (the media mix
+            drives a tenth of the outcome, channels in proportion to spend), 95 % between 0.5 % and
+            190 % of that: the same role as the ROI prior, scaled by the business instead of by a
+            currency.
+        time_varying: let each channel's level change over time (piecewise-linear knots, random walk);
+            whole-range and current-window effects then come from that model.
+        tv_knot_days: days between knots of the time-varying levels (weekly data: rounded to weeks).
+        tv_step_sd: SD of the log level change from one knot to the next.
+        current_windows: lengths in days of the trailing windows whose effect is reported as "now".
         calendar_prior_sd: SD of a zero-mean prior on each calendar/control log-coefficient (not the
             intercept or trend), so terms unseen in a short training window stay near zero.
         lift_test_weight: multiplier on the lift-test likelihood (1 = as reported).
@@ -79,11 +101,18 @@ class ModelSpec:
     retail_events: bool = True
     ar_order: int | None = None
     interval_method: IntervalMethod = "laplace"
+    n_draws: int = 200
     n_bootstrap: int = 30
     half_saturation_prior: tuple[float, float] = (0.0, 0.7)
     shape_prior: tuple[float, float] = (1.0, 0.4)
     decay_bounds: tuple[float, float] = (0.0, 0.95)
+    effect_prior: EffectPriorKind = "share"
     roi_prior: tuple[float, float] | None = (0.2, 0.9)
+    share_prior: tuple[float, float] = (-2.302585092994046, 1.5)  # log 0.1
+    time_varying: bool = True
+    tv_knot_days: int = 91
+    tv_step_sd: float = 0.5
+    current_windows: tuple[int, ...] = (28, 90)
     calendar_prior_sd: float = 0.3
     lift_test_weight: float = 1.0
 
@@ -91,6 +120,13 @@ class ModelSpec:
         _check_choice("attribution_model", self.attribution_model, ATTRIBUTION_MODELS)
         _check_choice("treatment_assignment", self.treatment_assignment, _ASSIGNMENTS)
         _check_choice("interval_method", self.interval_method, INTERVAL_METHODS)
+        _check_choice("effect_prior", self.effect_prior, _PRIOR_KINDS)
+        if self.share_prior[1] <= 0 or (self.roi_prior is not None and self.roi_prior[1] <= 0):
+            raise ValueError("The effect priors' standard deviations must be positive.")
+        if self.n_draws < 20 or self.tv_knot_days < 7 or self.tv_step_sd <= 0:
+            raise ValueError("The `n_draws` must be >= 20, `tv_knot_days` >= 7, `tv_step_sd` > 0.")
+        if not self.current_windows or min(self.current_windows) < 1:
+            raise ValueError("The `current_windows` must be positive numbers of days.")
         if not 0.5 < self.confidence_level < 1.0:
             raise ValueError(f"The `confidence_level` {self.confidence_level} must be in (0.5, 1).")
         if self.cv_folds < 1 or self.n_bootstrap < 5:
@@ -145,10 +181,17 @@ class SpecOptions(TypedDict, total=False):
     retail_events: bool
     ar_order: int | None
     interval_method: IntervalMethod
+    n_draws: int
     n_bootstrap: int
     half_saturation_prior: tuple[float, float]
     shape_prior: tuple[float, float]
     decay_bounds: tuple[float, float]
+    effect_prior: EffectPriorKind
     roi_prior: tuple[float, float] | None
+    share_prior: tuple[float, float]
+    time_varying: bool
+    tv_knot_days: int
+    tv_step_sd: float
+    current_windows: tuple[int, ...]
     calendar_prior_sd: float
     lift_test_weight: float

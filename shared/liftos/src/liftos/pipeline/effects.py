@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from liftos.events import EffectUpdate
-from liftos.settings import region_label
+
+if TYPE_CHECKING:
+    from liftos.causal.results import CausalResults, ChannelEffect
 
 __all__ = ["Estimate", "ModelRun", "estimate_effects", "spend_channels"]
 
@@ -20,20 +22,19 @@ _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One retrain's identity: its version, method, nominal interval coverage, seed and the business's
-    calendar (``country`` / ``subdivision`` of its public holidays, as the enricher's)."""
+    """One retrain's identity: its version, method, nominal interval coverage and seed; the business's
+    calendar (``country`` / ``subdivision`` of its public holidays, as the enricher's); and the currencies
+    the warehouse holds revenue and spend in (:func:`liftos.warehouse.modelling_panel.panel_currencies`;
+    None when unknown or mixed): only when they match does the model put its prior on iROAS."""
 
     model_version: int
     method: Literal["mmm", "dml", "causal_forest"]
     confidence_level: float
     seed: int = 0
-    country: str | None = "US"
-    subdivision: str | None = None
-
-    @property
-    def calendar(self) -> str:
-        """The calendar's label as recorded with each update: ``US``, ``DE-BY`` or ``none``."""
-        return "none" if self.country is None else region_label(self.country, self.subdivision)
+    outcome_currency: str | None = None
+    spend_currency: str | None = None
+    country: str | None = field(default="US", kw_only=True)
+    subdivision: str | None = field(default=None, kw_only=True)
 
 
 def spend_channels(panel: pd.DataFrame) -> list[str]:
@@ -79,6 +80,8 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
         seed=run.seed,
         holidays_country=run.country,
         holidays_subdivision=run.subdivision,
+        outcome_currency=run.outcome_currency,
+        spend_currency=run.spend_currency,
     )
     trained_at = datetime.now(UTC)
     window_start, window_end = panel["date"].min().date(), panel["date"].max().date()
@@ -102,10 +105,48 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
                 marginal_roas=float(effect.marginal_roas),
                 method=run.method,
                 refresh_stability=_stability(float(effect.incremental_roas), prior),
-                calendar=run.calendar,
+                **_evidence(effect, results),
+                **_windows(effect),
             )
         )
     return Estimate(updates, results.residuals)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _evidence(effect: ChannelEffect, results: CausalResults) -> dict[str, Any]:
+    """The revision-2 evidence fields of one channel's update."""
+    accuracy = results.accuracy.get("baseline_accuracy", float("nan"))
+    return {
+        "verdict": effect.verdict,
+        "verdict_reason": effect.verdict_reason,
+        "summary": effect.summary,
+        "prior_contraction": _finite(effect.prior_contraction),
+        "effect_prior": str(results.metadata.get("effect_prior", "")),
+        "mroas_ci_lower": _finite(effect.mroas_ci_lower),
+        "mroas_ci_upper": _finite(effect.mroas_ci_upper),
+        "curve_note": effect.curve_note,
+        "model_accuracy": _finite(results.model_accuracy),
+        "baseline_accuracy": _finite(accuracy),
+        "calendar": str(results.metadata.get("calendar", "")),
+    }
+
+
+def _windows(effect: ChannelEffect) -> dict[str, float | None]:
+    """``spend_<d>d``, ``revenue_lift_<d>d``, ``ci_*_<d>d``, ``incremental_roas_<d>d`` for 28 and 90 days."""
+    out: dict[str, float | None] = {}
+    for days in (28, 90):
+        window = effect.window(days)
+        if window is None:
+            continue
+        out[f"spend_{days}d"] = window.spend
+        out[f"revenue_lift_{days}d"] = _finite(window.revenue_lift)
+        out[f"ci_lower_{days}d"] = _finite(window.ci_lower)
+        out[f"ci_upper_{days}d"] = _finite(window.ci_upper)
+        out[f"incremental_roas_{days}d"] = _finite(window.incremental_roas)
+    return out
 
 
 def _stability(iroas: float, prior: EffectUpdate | None) -> float | None:

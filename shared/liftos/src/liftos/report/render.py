@@ -39,6 +39,9 @@ th,td{padding:6px 8px;border-bottom:1px solid #e4e7eb;text-align:right;white-spa
 th:first-child,td:first-child{text-align:left}th{background:#f0f4f8;color:#323f4b}
 .note{color:#52606d;font-size:12.5px;margin:6px 0 0}
 .warn{color:#9b2c2c}
+.verdict{font-weight:600}.verdict-identified{color:#276749}.verdict-weak{color:#975a16}
+.verdict-not_identified{color:#9b2c2c}ul.verdicts{margin:8px 0 0 18px;padding:0;font-size:13.5px}
+ul.verdicts li{margin:4px 0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;font-size:13px;margin:0}
 dt{color:#52606d}dd{margin:0}
 footer{color:#7b8794;font-size:12px;text-align:center}
@@ -109,20 +112,70 @@ def _effect_cells(e: ChannelEffectRow) -> list[str]:
         f"{fmt_ratio(e.iroas_lower)} – {fmt_ratio(e.iroas_upper)}",
         fmt_ratio(e.marginal_roas),
         f"{e.p_value:.3f}",
+        _verdict_badge(e.verdict),
+        _window_cell(e),
         _pct(e.refresh_stability),
     ]
+
+
+def _verdict_badge(verdict: str) -> str:
+    label = verdict.replace("_", " ") if verdict else "not judged"
+    return f'<span class="verdict verdict-{_e(verdict or "none")}">{_e(label)}</span>'
+
+
+def _window_cell(e: ChannelEffectRow) -> str:
+    if e.incremental_roas_90d is None:
+        return "–"
+    return (
+        f"{fmt_ratio(e.incremental_roas_90d)} "
+        f"({fmt_ratio(e.iroas_90d_lower)} – {fmt_ratio(e.iroas_90d_upper)})"
+    )
+
+
+def _sentences(effects: Sequence[ChannelEffectRow]) -> str:
+    """One plain sentence per channel (its verdict and why), plus the S-curve notes."""
+    items = []
+    for e in effects:
+        text = e.summary or f"{e.channel}: no verdict was published for this version."
+        note = f" {_e(e.curve_note)}" if e.curve_note else ""
+        items.append(f'<li class="verdict-sentence" data-channel="{_e(e.channel)}">{_e(text)}{note}</li>')
+    return '<ul class="verdicts">' + "".join(items) + "</ul>"
+
+
+def _accuracy_note(effects: Sequence[ChannelEffectRow]) -> str:
+    first = effects[0] if effects else None
+    if first is None or first.model_accuracy is None:
+        return '<p class="note">Out-of-sample accuracy was not measured for this version.</p>'
+    base = first.baseline_accuracy
+    worse = base is not None and first.model_accuracy < base
+    verdict = (
+        '<span class="warn">worse than the seasonal-naive baseline: every effect is weak at best</span>'
+        if worse
+        else "better than the seasonal-naive baseline"
+    )
+    return (
+        f'<p class="note" id="model-accuracy">Out-of-sample accuracy (1 − MAPE of rolling-origin forecasts): '
+        f"<b>{_pct(first.model_accuracy)}</b>, seasonal-naive baseline {_pct(base)}: {verdict}.</p>"
+    )
 
 
 def _effects_section(effects: Sequence[ChannelEffectRow], meta: ModelMetadata) -> str:
     level = f"{meta.confidence_level:.0%}"
     headers = ["channel", "spend", "revenue lift", f"{level} interval", "iROAS", f"iROAS {level} interval"]
-    headers += ["mROAS", "p-value", "change vs previous version"]
+    headers += ["mROAS", "p-value", "verdict", f"iROAS last 90 days ({level})", "change vs previous version"]
     note = (
         '<p class="note">iROAS = revenue lift / spend (average return); mROAS = extra revenue per extra unit '
-        "of spend at the current level. Change vs previous version: relative change of iROAS.</p>"
+        "of spend at the current level (the slope of the fitted curve). Verdict: identified / weak / not "
+        "identified, from how far the data narrowed the prior, how wide the interval is, spend variation, "
+        "collinearity, the length of the data and the out-of-sample fit. Last 90 days: the effect now, from "
+        "a model whose channel effects may change over time. Change vs previous version: relative change "
+        "of iROAS.</p>"
     )
     body = _img(png_data_uri(effects_chart(effects, meta.confidence_level)), "channel effects")
-    return _section("effects", "Channel effects", body + _table(headers, map(_effect_cells, effects)) + note)
+    table = _table(headers, map(_effect_cells, effects))
+    return _section(
+        "effects", "Channel effects", body + _sentences(effects) + table + _accuracy_note(effects) + note
+    )
 
 
 def _waterfall_section(waterfall: Waterfall) -> str:

@@ -82,6 +82,26 @@ class ChannelEffectRow:
     refresh_stability: float | None
     platform_spend: float
     platform_revenue: float
+    verdict: str = ""
+    verdict_reason: str = ""
+    summary: str = ""
+    curve_note: str = ""
+    incremental_roas_90d: float | None = None
+    ci_lower_90d: float | None = None
+    ci_upper_90d: float | None = None
+    spend_90d: float | None = None
+    model_accuracy: float | None = None
+    baseline_accuracy: float | None = None
+
+    @property
+    def iroas_90d_lower(self) -> float:
+        """Lower end of the trailing 90-day iROAS interval (NaN when not published)."""
+        return _per(self.ci_lower_90d, self.spend_90d)
+
+    @property
+    def iroas_90d_upper(self) -> float:
+        """Upper end of the trailing 90-day iROAS interval (NaN when not published)."""
+        return _per(self.ci_upper_90d, self.spend_90d)
 
     @property
     def iroas_lower(self) -> float:
@@ -97,6 +117,10 @@ class ChannelEffectRow:
     def platform_roas(self) -> float:
         """Platform-reported ROAS over the window."""
         return self.platform_revenue / self.platform_spend if self.platform_spend else float("nan")
+
+
+def _per(value: float | None, spend: float | None) -> float:
+    return value / spend if value is not None and spend else float("nan")
 
 
 @dataclass(frozen=True)
@@ -172,7 +196,9 @@ LIMIT 1
 
 _EFFECTS_SQL = """
 SELECT e.channel, e.spend, e.revenue_lift, e.ci_lower, e.ci_upper, e.p_value, e.incremental_roas,
-       e.marginal_roas, e.refresh_stability, ifNull(p.spend, 0), ifNull(p.revenue, 0)
+       e.marginal_roas, e.refresh_stability, ifNull(p.spend, 0), ifNull(p.revenue, 0),
+       e.verdict, e.verdict_reason, e.summary, e.curve_note, e.incremental_roas_90d, e.ci_lower_90d,
+       e.ci_upper_90d, e.spend_90d, e.model_accuracy, e.baseline_accuracy
 FROM (SELECT * FROM effect_updates FINAL WHERE model_version = {version:Int64}) AS e
 LEFT JOIN (
     SELECT channel, sum(spend) AS spend, sum(revenue) AS revenue
@@ -235,8 +261,13 @@ def load_metadata(client: Client) -> ModelMetadata:
     )
 
 
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _effect_row(row: Sequence[Any]) -> ChannelEffectRow:
-    channel, spend, lift, low, high, p_value, iroas, mroas, stability, p_spend, p_revenue = row
+    channel, spend, lift, low, high, p_value, iroas, mroas, stability, p_spend, p_revenue = row[:11]
+    verdict, reason, summary, note, iroas_90d, low_90d, high_90d, spend_90d, accuracy, baseline = row[11:]
     return ChannelEffectRow(
         channel=str(channel),
         spend=float(spend),
@@ -249,6 +280,16 @@ def _effect_row(row: Sequence[Any]) -> ChannelEffectRow:
         refresh_stability=None if stability is None else float(stability),
         platform_spend=float(p_spend or 0.0),
         platform_revenue=float(p_revenue or 0.0),
+        verdict=str(verdict or ""),
+        verdict_reason=str(reason or ""),
+        summary=str(summary or ""),
+        curve_note=str(note or ""),
+        incremental_roas_90d=_optional(iroas_90d),
+        ci_lower_90d=_optional(low_90d),
+        ci_upper_90d=_optional(high_90d),
+        spend_90d=_optional(spend_90d),
+        model_accuracy=_optional(accuracy),
+        baseline_accuracy=_optional(baseline),
     )
 
 

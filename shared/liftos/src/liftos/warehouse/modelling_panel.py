@@ -10,7 +10,14 @@ from dataclasses import dataclass
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-__all__ = ["DataWatermark", "daily_panel", "data_watermark", "latest_model_version", "latest_training_time"]
+__all__ = [
+    "DataWatermark",
+    "daily_panel",
+    "data_watermark",
+    "latest_model_version",
+    "latest_training_time",
+    "panel_currencies",
+]
 
 _SPEND_SQL = """
 SELECT date, channel, sum(spend) AS spend
@@ -25,6 +32,10 @@ FROM store_outcomes FINAL
 GROUP BY date
 ORDER BY date
 """
+
+
+_OUTCOME_CURRENCY_SQL = "SELECT DISTINCT currency FROM store_outcomes FINAL LIMIT 2"
+_SPEND_CURRENCY_SQL = "SELECT DISTINCT currency FROM marketing_daily FINAL LIMIT 2"
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,17 @@ def daily_panel(client: Client) -> pd.DataFrame:
     panel["date"] = pd.to_datetime(panel["date"])
     panel.columns = [str(column) for column in panel.columns]
     return panel.sort_values("date", ignore_index=True)
+
+
+def panel_currencies(client: Client) -> tuple[str | None, str | None]:
+    """Currencies of the panel's revenue (``store_outcomes``) and spend (``marketing_daily``), each the
+    table's one ``currency`` value, or None when the table is empty or holds several."""
+
+    def single(sql: str) -> str | None:
+        rows = client.query(sql).result_rows
+        return str(rows[0][0]) if len(rows) == 1 else None
+
+    return single(_OUTCOME_CURRENCY_SQL), single(_SPEND_CURRENCY_SQL)
 
 
 def latest_model_version(client: Client) -> int:

@@ -25,7 +25,14 @@ from liftos.causal.results import CausalResults, ChannelEffect
 from liftos.causal.spec import ModelSpec
 from liftos.errors import ConfigError
 
-__all__ = ["Estimator", "channel_effect", "r2_and_mape", "require_econml"]
+__all__ = [
+    "Estimator",
+    "channel_effect",
+    "no_cv_details",
+    "oos_details",
+    "r2_and_mape",
+    "require_econml",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -82,3 +89,26 @@ def r2_and_mape(actual: FloatArray, predicted: FloatArray) -> tuple[float, float
     sst = float(np.sum((actual - actual.mean()) ** 2))
     mape = float(np.mean(np.abs(actual - predicted) / np.maximum(np.abs(actual), 1e-12)))
     return (1.0 - sse / sst if sst > 0 else float("nan")), mape
+
+
+def oos_details(
+    actual: FloatArray, predicted: FloatArray, naive: FloatArray
+) -> tuple[float, dict[str, float]]:
+    """``model_accuracy`` (``1 - MAPE`` of held-out ``predicted`` against ``actual``, clipped to
+    [0, 1]) and the details ``oos_r2``, ``oos_mape``, ``baseline_mape``, ``baseline_accuracy`` (the
+    seasonal-naive forecast ``naive`` of the same periods) and ``beats_baseline`` (1/0)."""
+    r2, mape = r2_and_mape(actual, predicted)
+    naive_mape = r2_and_mape(actual, naive)[1]
+    return float(np.clip(1.0 - mape, 0.0, 1.0)), {
+        "oos_r2": r2,
+        "oos_mape": mape,
+        "baseline_mape": naive_mape,
+        "baseline_accuracy": float(np.clip(1.0 - naive_mape, 0.0, 1.0)),
+        "beats_baseline": float(mape <= naive_mape),
+    }
+
+
+def no_cv_details() -> dict[str, float]:
+    """The out-of-sample details when cross-validation is off (all NaN)."""
+    keys = ("oos_r2", "oos_mape", "baseline_mape", "baseline_accuracy", "beats_baseline")
+    return dict.fromkeys(keys, float("nan"))

@@ -3,18 +3,23 @@ outcome model for temporal effects and rolling-origin accuracy."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from liftos.causal.data import CausalDataset
 from liftos.causal.design import Design, calendar_design
-from liftos.causal.estimators.base import r2_and_mape
+from liftos.causal.estimators.base import no_cv_details, oos_details, r2_and_mape
+from liftos.causal.evidence import collinearity
+from liftos.causal.fit import naive_season, seasonal_naive
 from liftos.causal.frames import MULTIPLIERS, decomposition_frame, response_frame
 from liftos.causal.results import CausalResults, ChannelEffect, TemporalEffects
 from liftos.causal.spec import ModelSpec
 from liftos.causal.temporal import temporal_effects
 from liftos.causal.transforms import adstock
+from liftos.causal.verdicts import ChannelEvidence, ModelEvidence, effect_sentence, judge
 
 __all__ = ["DML_DECAY", "Panel", "build_panel", "linear_results"]
 
@@ -54,22 +59,26 @@ class Panel:
         return np.asarray(np.linalg.lstsq(self._matrix()[rows], log_y[rows], rcond=None)[0], dtype=np.float64)
 
     def accuracy(self, spec: ModelSpec) -> tuple[float, dict[str, float]]:
-        """Rolling-origin out-of-sample R² of the log-linear outcome model (NaN without CV)."""
+        """``1 - MAPE`` of rolling-origin forecasts of the log-linear outcome model (NaN without CV)
+        and details, with the seasonal-naive baseline of the same periods."""
         full = self._matrix()
         in_r2, in_mape = r2_and_mape(self.y, np.exp(full @ self._log_ols(slice(None))))
         details = {"in_sample_r2": in_r2, "in_sample_mape": in_mape, "folds": float(spec.cv_folds)}
         if not spec.cross_validation:
-            return float("nan"), details | {"oos_r2": float("nan"), "oos_mape": float("nan")}
+            return float("nan"), details | no_cv_details()
         t = len(self.y)
         horizon = max(1, t // (spec.cv_folds + 4))
-        actual, predicted = [], []
+        actual, predicted, naive = [], [], []
         for f in range(spec.cv_folds):
             stop = t - (spec.cv_folds - f) * horizon
             coef = self._log_ols(slice(0, stop))
             actual.append(self.y[stop : stop + horizon])
             predicted.append(np.exp(full[stop : stop + horizon] @ coef))
-        r2, mape = r2_and_mape(np.concatenate(actual), np.concatenate(predicted))
-        return r2, details | {"oos_r2": r2, "oos_mape": mape}
+            naive.append(
+                seasonal_naive(self.y[:stop], len(actual[-1]), naive_season(self.data.frequency, stop))
+            )
+        accuracy, oos = oos_details(np.concatenate(actual), np.concatenate(predicted), np.concatenate(naive))
+        return accuracy, details | oos
 
     def residuals(self) -> pd.DataFrame:
         """Log residuals of the outcome model per period (``date``, ``residual``)."""
@@ -84,6 +93,43 @@ def build_panel(data: CausalDataset, spec: ModelSpec) -> Panel:
     return Panel(data, spec)
 
 
+def _judged(
+    panel: Panel, effects: dict[str, ChannelEffect], contrib: FloatArray, details: dict[str, float]
+) -> dict[str, ChannelEffect]:
+    """``effects`` with verdicts from this estimator's own fit (no prior: interval, variation,
+    collinearity, length and out-of-sample accuracy)."""
+    data = panel.data
+    model = ModelEvidence(data.n_periods, data.frequency, details["oos_mape"], details["baseline_mape"])
+    colin = collinearity(panel.design.matrix, contrib, data.channels)
+    out = {}
+    for c, (channel, e) in enumerate(effects.items()):
+        mean = float(contrib[:, c].mean())
+        evidence = ChannelEvidence(
+            channel=channel,
+            estimate=e.incremental_roas,
+            lower=e.iroas_ci_lower,
+            upper=e.iroas_ci_upper,
+            prior_contraction=None,
+            active_share=float(np.mean(data.spend[:, c] > 0)),
+            variation=float(contrib[:, c].std() / mean) if mean > 0 else 0.0,
+            collinearity=colin[c][0],
+            collinear_with=colin[c][1],
+        )
+        verdict, reason = judge(evidence, model)
+        summary = effect_sentence(
+            channel,
+            verdict,
+            reason,
+            e.incremental_roas,
+            e.iroas_ci_lower,
+            e.iroas_ci_upper,
+            data.outcome_name,
+            data.outcome_is_money_in_spend_currency,
+        )
+        out[channel] = replace(e, verdict=verdict, verdict_reason=reason, summary=summary)
+    return out
+
+
 def linear_results(
     method: str,
     panel: Panel,
@@ -96,6 +142,7 @@ def linear_results(
     data = panel.data
     contrib = panel.T_ad * slope
     accuracy, details = panel.accuracy(spec)
+    effects = _judged(panel, effects, contrib, details)
     curves = np.outer(MULTIPLIERS, slope * panel.totals)
     return CausalResults(
         method=method,
