@@ -29,7 +29,7 @@ def make_connector(source: str, settings: IngestorSettings, hooks: IngestorHooks
     """
     if source not in CONNECTORS:
         raise ConfigError(f"unknown source {source!r}; known: {sorted(CONNECTORS)}")
-    return CONNECTORS[source](metrics=hooks, timeout_s=settings.request_timeout_s)
+    return CONNECTORS[source](metrics=hooks, timeout_s=settings.request_timeout_s, limits=settings.limits)
 
 
 class Poller:

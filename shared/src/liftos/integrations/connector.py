@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 
-from liftos.errors import ConfigError
+from liftos.errors import ConfigError, DataError, LiftOSError, TransientError
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.integrations.cursors import SlicePlan
 from liftos.integrations.endpoints import RawRecord
-from liftos.integrations.http_core import HttpClient, HttpMetrics, RetryPolicy
+from liftos.integrations.http_core import ConnectorLimits, HttpClient, HttpMetrics, RetryPolicy
 
 __all__ = ["Connector", "DateLike", "given_args", "parse_date_range", "run_blocking"]
 
@@ -74,17 +74,24 @@ class Connector(ABC):
 
     The HTTP client is created lazily for the running event loop (httpx pools cannot cross loops),
     so the synchronous notebook methods and the async service can share one connector object.
+    ``limits`` bound every response, request and slice (see :class:`ConnectorLimits`); concrete
+    connectors pass them to their :class:`HttpClient`.
     """
 
     source: ClassVar[str]
     streams: ClassVar[tuple[str, ...]]
 
     def __init__(
-        self, policy: RetryPolicy | None = None, metrics: HttpMetrics | None = None, timeout_s: float = 60.0
+        self,
+        policy: RetryPolicy | None = None,
+        metrics: HttpMetrics | None = None,
+        timeout_s: float = 60.0,
+        limits: ConnectorLimits | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.metrics = metrics
         self.timeout_s = timeout_s
+        self.limits = limits or ConnectorLimits()
         self._http: HttpClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: Counter[str] = Counter()
@@ -137,6 +144,48 @@ class Connector(ABC):
     def fetch(self, stream: str, account: str, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         """Pages of raw records of ``stream`` for ``account`` within ``request_slice``."""
 
+    async def read_slice(
+        self, stream: str, account: str, request_slice: RequestSlice
+    ) -> AsyncIterator[list[RawRecord]]:
+        """:meth:`fetch` within the slice's bounds: what the sync runner and :meth:`collect` read.
+
+        Raises:
+            TransientError: the slice took longer than ``limits.slice_deadline_s``.
+            DataError: it had more than ``limits.max_pages_per_slice`` pages.
+            LiftOSError: as raised by :meth:`fetch`, with every known secret redacted from the message.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.slice_deadline_s
+        where = f"{self.source}: {stream} {request_slice.start}..{request_slice.end}"
+        pages = self.fetch(stream, account, request_slice)
+        count = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        page = await anext(pages)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    if loop.time() < deadline:
+                        raise
+                    raise TransientError(
+                        f"{where}: not read within slice_deadline_s={self.limits.slice_deadline_s:g}"
+                    ) from None
+                count += 1
+                if count > self.limits.max_pages_per_slice:
+                    raise DataError(
+                        f"{where}: more than {self.limits.max_pages_per_slice} pages in one slice"
+                        " (LIFTOS_LIMITS__MAX_PAGES_PER_SLICE)"
+                    )
+                yield page
+        except LiftOSError as error:
+            if self._http is not None:
+                error.args = tuple(self._http.scrub(a) if isinstance(a, str) else a for a in error.args)
+            raise
+        finally:
+            await _close(pages)
+
     def _check_stream(self, stream: str) -> None:
         if stream not in self.all_streams():
             raise ConfigError(
@@ -173,6 +222,13 @@ class Connector(ABC):
     async def collect(self, stream: str, account: str, request_slice: RequestSlice) -> list[dict[str, Any]]:
         """Every payload of ``stream`` for one slice (for DataFrames)."""
         out: list[dict[str, Any]] = []
-        async for page in self.fetch(stream, account, request_slice):
+        async for page in self.read_slice(stream, account, request_slice):
             out.extend(record.payload for record in page)
         return out
+
+
+async def _close(pages: AsyncIterator[Any]) -> None:
+    """Close an async generator early (a no-op for other iterators)."""
+    aclose = getattr(pages, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -41,6 +41,7 @@ from liftos.integrations.http_core import (
     SERVER_ERROR,
     THROTTLE,
     Action,
+    ConnectorLimits,
     ErrorKey,
     ErrorRule,
     HttpClient,
@@ -304,7 +305,8 @@ class GoogleAdsConnector(Connector):
         lookback_days: Days re-read on every poll (conversion window).
         policy: Retry policy.
         metrics: Metric hooks.
-        timeout_s: HTTP timeout per request (seconds).
+        timeout_s: HTTP timeout per network operation (seconds).
+        limits: Page, body, deadline and Retry-After bounds.
     """
 
     source: ClassVar[str] = "google_ads"
@@ -326,8 +328,9 @@ class GoogleAdsConnector(Connector):
         policy: RetryPolicy | None = None,
         metrics: HttpMetrics | None = None,
         timeout_s: float = 120.0,
+        limits: ConnectorLimits | None = None,
     ) -> None:
-        super().__init__(policy, metrics, timeout_s)
+        super().__init__(policy, metrics, timeout_s, limits)
         given = {
             "developer_token": developer_token,
             "client_id": client_id,
@@ -354,14 +357,15 @@ class GoogleAdsConnector(Connector):
     def _make_http(self) -> HttpClient:
         client = make_async_client(self.timeout_s)
         metrics = self.metrics or NullMetrics()
-        self._auth.token_http = HttpClient(
+        self._auth.token_http = HttpClient(  # the token endpoint sees (and may echo) every secret
             source=self.source,
-            base_url="",
-            auth=NoAuth(),
+            base_url=self.credentials.token_url,
+            auth=NoAuth(known_secrets=self._auth.secrets),
             errors=TOKEN_ERRORS,
             policy=self.policy,
             client=client,
             metrics=metrics,
+            limits=self.limits,
         )
         return HttpClient(
             source=self.source,
@@ -373,6 +377,7 @@ class GoogleAdsConnector(Connector):
             policy=self.policy,
             client=client,
             metrics=metrics,
+            limits=self.limits,
         )
 
     @property

@@ -43,6 +43,7 @@ from liftos.integrations.http_core import (
     DEFAULT_ERRORS,
     THROTTLE,
     Action,
+    ConnectorLimits,
     ErrorKey,
     ErrorRule,
     HttpClient,
@@ -268,7 +269,8 @@ class KlaviyoConnector(Connector):
         timezone: Time zone of the daily store-outcome buckets.
         policy: Retry policy.
         metrics: Metric hooks.
-        timeout_s: HTTP timeout per request (seconds).
+        timeout_s: HTTP timeout per network operation (seconds).
+        limits: Page, body, deadline and Retry-After bounds.
     """
 
     source: ClassVar[str] = "klaviyo"
@@ -287,8 +289,9 @@ class KlaviyoConnector(Connector):
         policy: RetryPolicy | None = None,
         metrics: HttpMetrics | None = None,
         timeout_s: float = 60.0,
+        limits: ConnectorLimits | None = None,
     ) -> None:
-        super().__init__(policy, metrics, timeout_s)
+        super().__init__(policy, metrics, timeout_s, limits)
         given = {"api_key": api_key, "public_key": public_key, "base_url": base_url, "revision": revision}
         self.credentials = KlaviyoCredentials(**given_args(given))
         self._auth = _KlaviyoAuth(self.credentials)
@@ -311,6 +314,7 @@ class KlaviyoConnector(Connector):
             policy=self.policy,
             client=make_async_client(self.timeout_s),
             metrics=self.metrics or NullMetrics(),
+            limits=self.limits,
         )
 
     async def accounts(self) -> list[str]:

@@ -6,7 +6,8 @@ Credentials (arguments win over environment variables)::
     LIFTOS_META__AD_ACCOUNT_ID (optional; discovered through /me/adaccounts when unset),
     LIFTOS_META__BASE_URL (default https://graph.facebook.com), LIFTOS_META__API_VERSION (default v26.0)
 
-Insights are read as async report runs (POST → poll ``async_status`` → page the results). A run
+Insights are read as async report runs (POST → poll ``async_status`` → page the results, each page
+yielded as it arrives). A run
 that fails, is skipped, or does not finish within ``job_timeout_s`` is split into two half date
 ranges, recursively; a one-day range that still fails is read with a synchronous GET. Throttles
 arrive as HTTP 400 with codes 4 / 17 / 32 / 613 / 80000-80014 in the body and are retried with
@@ -43,6 +44,7 @@ from liftos.integrations.http_core import (
     SERVER_ERROR,
     THROTTLE,
     Action,
+    ConnectorLimits,
     ErrorKey,
     ErrorRule,
     HttpClient,
@@ -176,10 +178,14 @@ class _MetaAuth:
         token = self._token.get_secret_value()
         headers = {**request.headers, "Authorization": f"Bearer {token}"}
         out = Request(request.method, request.url, request.params, request.json, request.data, headers)
-        if self._secret is not None:
-            proof = hmac.new(self._secret.get_secret_value().encode(), token.encode(), hashlib.sha256)
-            out = out.with_params(appsecret_proof=proof.hexdigest())
-        return out
+        proof = self._proof()
+        return out if proof is None else out.with_params(appsecret_proof=proof)
+
+    def _proof(self) -> str | None:
+        if self._secret is None:
+            return None
+        key, token = self._secret.get_secret_value().encode(), self._token.get_secret_value().encode()
+        return hmac.new(key, token, hashlib.sha256).hexdigest()
 
     async def refresh(self, client: HttpClient) -> bool:
         """True when a probe with the same token succeeds (the 190 was spurious), else False."""
@@ -200,8 +206,10 @@ class _MetaAuth:
             self._probing = False
 
     def secrets(self) -> Sequence[str]:
-        """The token and app secret."""
-        return [s.get_secret_value() for s in (self._token, self._secret) if s is not None]
+        """The token, the app secret and the appsecret_proof derived from them."""
+        found = [s.get_secret_value() for s in (self._token, self._secret) if s is not None]
+        proof = self._proof()
+        return found if proof is None else [*found, proof]
 
 
 def _error_code(response: httpx.Response, body: Any) -> str | None:
@@ -293,7 +301,8 @@ class MetaAdsConnector(Connector):
             (default ``LIFTOS_META__USE_ASYNC`` or True).
         policy: Retry policy (inject a fast sleep in tests).
         metrics: Metric hooks.
-        timeout_s: HTTP timeout per request (seconds).
+        timeout_s: HTTP timeout per network operation (seconds).
+        limits: Page, body, deadline and Retry-After bounds.
     """
 
     source: ClassVar[str] = "meta"
@@ -315,8 +324,9 @@ class MetaAdsConnector(Connector):
         policy: RetryPolicy | None = None,
         metrics: HttpMetrics | None = None,
         timeout_s: float = 60.0,
+        limits: ConnectorLimits | None = None,
     ) -> None:
-        super().__init__(policy, metrics, timeout_s)
+        super().__init__(policy, metrics, timeout_s, limits)
         given = {
             "access_token": access_token,
             "app_id": app_id,
@@ -349,6 +359,7 @@ class MetaAdsConnector(Connector):
             policy=self.policy,
             client=make_async_client(self.timeout_s),
             metrics=self.metrics or NullMetrics(),
+            limits=self.limits,
         )
 
     @property
@@ -391,12 +402,14 @@ class MetaAdsConnector(Connector):
                 yield page
             return
         try:
-            pages = await self._report_run(account, query, since, until)
+            run_id = await self._report_run(account, query, since, until)
         except _JobFailed:
             async for page in self._fallback(account, query, since, until):
                 yield page
             return
-        for page in pages:
+        results = ENDPOINTS["report_results"]
+        request = results.request(version=self._version, run_id=run_id)
+        async for page in iterate_pages(self.http, results, request):
             yield page
 
     async def _fallback(
@@ -422,10 +435,8 @@ class MetaAdsConnector(Connector):
         async for page in iterate_pages(self.http, endpoint, request):
             yield page
 
-    async def _report_run(
-        self, account: str, query: InsightsQuery, since: date, until: date
-    ) -> list[list[dict[str, Any]]]:
-        """Start a run, wait for it, read every result page (nothing is yielded before success)."""
+    async def _report_run(self, account: str, query: InsightsQuery, since: date, until: date) -> str:
+        """Start a run and wait until it completed; returns its id (results are paged by the caller)."""
         start = ENDPOINTS["insights_job"]
         request = Request(
             "POST", start.path.format(version=self._version, account=account), data=query.params(since, until)
@@ -433,15 +444,9 @@ class MetaAdsConnector(Connector):
         body = await self.http.send_json(request, start.name)
         run_id = str(dig(body, ("report_run_id",)) or "")
         if not run_id:
-            raise DataError(f"meta: report run start returned no report_run_id: {body!r}")
+            raise DataError(f"meta: report run start returned no report_run_id: {str(body)[:200]}")
         await self._wait_for(run_id)
-        results = ENDPOINTS["report_results"]
-        return [
-            page
-            async for page in iterate_pages(
-                self.http, results, results.request(version=self._version, run_id=run_id)
-            )
-        ]
+        return run_id
 
     async def _wait_for(self, run_id: str) -> None:
         """Poll the run until ``Job Completed`` at 100 % (virtual time counts toward the timeout)."""
