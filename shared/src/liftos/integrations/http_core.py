@@ -102,14 +102,20 @@ _IN_REQUEST: ContextVar[bool] = ContextVar("liftos_http_request", default=False)
 
 
 class _DropOwnRequestLines(logging.Filter):
-    """Drops httpx/httpcore records emitted inside a LiftOS request (their URLs carry query params)."""
+    """Drops httpx/httpcore records emitted inside a LiftOS request: their URLs carry query parameters
+    and their header dumps whatever a server echoes; our own DEBUG line replaces them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         del record
         return not _IN_REQUEST.get()
 
 
-for _name in ("httpx", "httpcore"):
+#: Loggers httpx and httpcore create records on (a filter only acts on the logger a record starts at).
+_HTTPX_LOGGERS = (
+    "httpx",
+    *(f"httpcore.{part}" for part in ("connection", "http11", "http2", "proxy", "socks")),
+)
+for _name in _HTTPX_LOGGERS:
     logging.getLogger(_name).addFilter(_DropOwnRequestLines())
 
 
