@@ -3,20 +3,32 @@
 ``hostile(handler)`` serves two real aiohttp servers on free loopback ports from a background thread:
 the "API" (each request goes to the test's ``handler``) and the "attacker" on another port, which
 only records what reaches it. Both record every request (method, path and query, headers, body).
+``collect_error`` reads one day of a stream that must fail; ``RecordingLog`` stands in for a
+service's structlog logger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 from urllib.parse import quote, quote_plus
 
+import pytest
 from aiohttp import web
 
-__all__ = ["Seen", "Servers", "hostile", "leaks"]
+from liftos.events import RequestSlice
+from liftos.integrations import Connector
+
+__all__ = ["DAY", "RecordingLog", "Seen", "Servers", "collect_error", "hostile", "leaks"]
+
+#: The one-day slice the tests read.
+DAY = RequestSlice(start=date(2025, 12, 1), end=date(2025, 12, 1))
 
 #: A leaked leading part of a secret at least this long counts (what survives a cut message).
 PREFIX = 6
@@ -108,3 +120,27 @@ def leaks(text: str, secrets: Iterable[str]) -> list[str]:
             if form in text:
                 found.append(f"secret #{number} ({style}, at offset {text.index(form)})")
     return found
+
+
+async def collect_error(
+    connector: Connector, stream: str, account: str, kind: type[Exception], match: str | None = None
+) -> tuple[Exception, float]:
+    """Read :data:`DAY` of ``stream``, which must fail with ``kind`` (message matching ``match``);
+    returns the error and the seconds it took. The connector is closed afterwards."""
+    started = time.monotonic()
+    try:
+        with pytest.raises(kind, match=match) as raised:
+            await connector.collect(stream, account, DAY)
+    finally:
+        await connector.aclose()
+    return raised.value, time.monotonic() - started
+
+
+class RecordingLog:
+    """A service's structlog logger, reduced to recording each line as text."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __getattr__(self, level: str) -> Any:
+        return lambda event, **fields: self.lines.append(f"{level} {event} {fields}")

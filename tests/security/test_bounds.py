@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -17,18 +15,16 @@ import pytest
 from aiohttp import web
 
 from liftos.errors import DataError, TransientError
-from liftos.events import RequestSlice
 from liftos.integrations import KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import ConnectorLimits, Request
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import make_connector
 from liftos_ingestor.settings import IngestorSettings
 from tests.liftos.integrations.emulator_harness import fast_policy
-from tests.security.hostile import Servers, hostile
+from tests.security.hostile import DAY, Servers, collect_error, hostile
 
 KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
 TOKEN = "EAAGx9/Zq+Tp2Lm=Rw8Vn4Hk1Jc6Ys3Bd7Fe0"
-DAY = RequestSlice(start=date(2025, 12, 1), end=date(2025, 12, 1))
 MIB = 1 << 20
 
 Handler = Callable[[web.Request, Servers], Awaitable[web.StreamResponse]]
@@ -105,9 +101,7 @@ async def test_a_next_link_pointing_at_itself_is_detected() -> None:
 
     with hostile(loop_link) as servers:
         connector = _klaviyo(servers)
-        with pytest.raises(DataError, match="repeats a cursor or next link"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        await collect_error(connector, "campaigns", "XyZ123", DataError, "repeats a cursor or next link")
     assert len(servers.api_seen) == 2
 
 
@@ -121,9 +115,7 @@ async def test_pages_per_slice_are_capped() -> None:
 
     with hostile(endless) as servers:
         connector = _klaviyo(servers, max_pages_per_slice=25)
-        with pytest.raises(DataError, match="more than 25 pages"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        await collect_error(connector, "campaigns", "XyZ123", DataError, "more than 25 pages")
     assert len(servers.api_seen) == 25
 
 
@@ -258,9 +250,7 @@ async def test_a_content_coding_that_cannot_be_bounded_is_refused() -> None:
 
     with hostile(brotli) as servers:
         connector = _klaviyo(servers)
-        with pytest.raises(DataError, match="unsupported Content-Encoding 'br'"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        await collect_error(connector, "campaigns", "XyZ123", DataError, "unsupported Content-Encoding 'br'")
     assert servers.api_seen[0].headers["Accept-Encoding"] == "gzip, deflate"
 
 
@@ -296,11 +286,8 @@ async def _drip(request: web.Request, servers: Servers) -> web.StreamResponse:
 async def test_a_drip_fed_response_ends_at_the_request_deadline() -> None:
     with hostile(_drip) as servers:
         connector = _klaviyo(servers, request_deadline_s=1.0)
-        started = time.monotonic()
-        with pytest.raises(TransientError, match="within the request deadline of 1 s"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        elapsed = time.monotonic() - started
-        await connector.aclose()
+        match = "within the request deadline of 1 s"
+        _, elapsed = await collect_error(connector, "campaigns", "XyZ123", TransientError, match)
     assert 1.0 <= elapsed < 3.0
     assert len(servers.api_seen) == 1
 
@@ -314,10 +301,7 @@ async def test_a_slow_endless_listing_ends_at_the_slice_deadline() -> None:
 
     with hostile(slow_pages) as servers:
         connector = _klaviyo(servers, slice_deadline_s=1.0)
-        started = time.monotonic()
-        with pytest.raises(TransientError, match="not read within slice_deadline_s=1"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        elapsed = time.monotonic() - started
-        await connector.aclose()
+        match = "not read within slice_deadline_s=1"
+        _, elapsed = await collect_error(connector, "campaigns", "XyZ123", TransientError, match)
     assert 1.0 <= elapsed < 3.0
     assert len(servers.api_seen) <= 6

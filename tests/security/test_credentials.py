@@ -7,23 +7,20 @@ elsewhere is a DataError naming the host and is never requested; credentials go 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from liftos.errors import DataError
-from liftos.events import RequestSlice
 from liftos.integrations import KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import ConnectorLimits
 from tests.liftos.integrations.emulator_harness import fast_policy
 from tests.security.conftest import Output
-from tests.security.hostile import Servers, hostile, leaks
+from tests.security.hostile import DAY, Servers, collect_error, hostile, leaks
 
 KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
 TOKEN = "EAAGx9/Zq+Tp2Lm=Rw8Vn4Hk1Jc6Ys3Bd7Fe0"
-DAY = RequestSlice(start=date(2025, 12, 1), end=date(2025, 12, 1))
 
 
 def _klaviyo(servers: Servers, **kwargs: Any) -> KlaviyoConnector:
@@ -68,12 +65,10 @@ def _listing_then(link: Callable[[Servers], tuple[str, str]]) -> Any:
 async def test_a_next_link_off_the_api_origin_is_refused_not_requested(name: str, output: Output) -> None:
     with hostile(_listing_then(LINKS[name])) as servers:
         connector = _klaviyo(servers)
-        with pytest.raises(DataError) as raised:
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        error, _ = await collect_error(connector, "campaigns", "XyZ123", DataError)
     assert servers.attacker_seen == []
     assert len(servers.api_seen) == 1  # the first page only: the link was never requested
-    message = str(raised.value)
+    message = str(error)
     assert "refusing to send a request to host '127.0.0.1'" in message
     assert LINKS[name](servers)[1] in message
     assert not leaks(message + output(), [KEY])
@@ -88,9 +83,7 @@ async def test_a_values_report_next_link_elsewhere_gets_neither_key_nor_report_b
 
     with hostile(handler) as servers:
         connector = _klaviyo(servers)
-        with pytest.raises(DataError, match="refusing to send a request"):
-            await connector.collect("campaign_values", "XyZ123", DAY)
-        await connector.aclose()
+        await collect_error(connector, "campaign_values", "XyZ123", DataError, "refusing to send a request")
     assert servers.attacker_seen == []
     assert [seen.path_qs for seen in servers.api_seen] == ["/api/metrics", "/api/campaign-values-reports"]
 
@@ -102,9 +95,7 @@ async def test_a_redirect_is_not_followed() -> None:
 
     with hostile(handler) as servers:
         connector = _klaviyo(servers)
-        with pytest.raises(DataError, match="HTTP 307"):
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        await collect_error(connector, "campaigns", "XyZ123", DataError, "HTTP 307")
     assert servers.attacker_seen == []
 
 

@@ -12,7 +12,6 @@ import hmac
 import json
 import logging
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -20,15 +19,13 @@ import pytest
 from aiohttp import web
 
 from liftos.errors import ConfigError, DataError, LiftOSError, TransientError
-from liftos.events import RequestSlice
 from liftos.integrations import GoogleAdsConnector, KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import redact
 from liftos_ingestor import service
 from tests.liftos.integrations.emulator_harness import fast_policy
 from tests.security.conftest import Output
-from tests.security.hostile import Servers, hostile, leaks
+from tests.security.hostile import DAY, RecordingLog, Servers, collect_error, hostile, leaks
 
-DAY = RequestSlice(start=date(2025, 12, 1), end=date(2025, 12, 1))
 KLAVIYO_KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
 META_TOKEN = "EAAGx9/Zq+Tp2Lm=Rw8Vn4Hk1Jc6Ys3Bd7Fe0"
 META_SECRET = "9f3b2e7a1c4d8f6b0a5e3c2d1b7f9e8a"
@@ -64,16 +61,6 @@ def _google(servers: Servers) -> GoogleAdsConnector:
     )
 
 
-class _Log:
-    """The ingestor's structlog logger, reduced to recording each line as text."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __getattr__(self, level: str) -> Any:
-        return lambda event, **fields: self.lines.append(f"{level} {event} {fields}")
-
-
 class _Poller:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -104,7 +91,7 @@ async def test_a_token_endpoint_echoing_its_form_leaks_nothing(
         stop.set()
 
     monkeypatch.setattr(service, "_sleep", no_wait)
-    log, poller = _Log(), _Poller()
+    log, poller = RecordingLog(), _Poller()
     with hostile(token_echo) as servers:
         connector = _google(servers)
         await service._poll_forever("google_ads", connector, poller, 900.0, log, asyncio.Event())  # type: ignore[arg-type]
@@ -128,11 +115,9 @@ async def test_an_api_echoing_the_key_in_an_error_leaks_nothing(at: int | None, 
 
     with hostile(key_echo) as servers:
         connector = KlaviyoConnector(api_key=KLAVIYO_KEY, public_key="XyZ123", base_url=servers.api)
-        with pytest.raises(DataError) as raised:
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
-    assert "HTTP 400 from campaigns" in str(raised.value)
-    assert not leaks(str(raised.value) + repr(raised.value) + output(), [KLAVIYO_KEY])
+        error, _ = await collect_error(connector, "campaigns", "XyZ123", DataError)
+    assert "HTTP 400 from campaigns" in str(error)
+    assert not leaks(str(error) + repr(error) + output(), [KLAVIYO_KEY])
 
 
 def _meta(servers: Servers) -> MetaAdsConnector:
@@ -182,11 +167,9 @@ async def test_meta_errors_echoing_the_proof_and_token_leak_neither(
 
     with hostile(echo) as servers:
         meta = _meta(servers)
-        with pytest.raises(TransientError) as raised:
-            await meta.collect("insights", "act_1", DAY)
-        await meta.aclose()
-    assert "HTTP 503 from insights: " in str(raised.value)
-    assert not leaks(str(raised.value) + output(), [META_TOKEN, META_SECRET, META_PROOF])
+        error, _ = await collect_error(meta, "insights", "act_1", TransientError)
+    assert "HTTP 503 from insights: " in str(error)
+    assert not leaks(str(error) + output(), [META_TOKEN, META_SECRET, META_PROOF])
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import date
 from typing import Any
 
 import orjson
@@ -15,15 +14,13 @@ import pytest
 from aiohttp import web
 
 from liftos.errors import TransientError
-from liftos.events import RequestSlice
 from liftos.integrations import GoogleAdsConnector, KlaviyoConnector, MemoryCursorStore, MetaAdsConnector
 from liftos.integrations.http_core import ConnectorLimits, RetryPolicy
 from liftos.integrations.sync import sync_connector
 from liftos_ingestor import service
-from tests.security.hostile import Servers, hostile
+from tests.security.hostile import DAY, RecordingLog, Servers, collect_error, hostile
 
 KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
-DAY = RequestSlice(start=date(2025, 12, 1), end=date(2025, 12, 1))
 CEILING = ConnectorLimits().max_retry_after_s
 HOSTILE_HINTS = ["1000000000", "inf", "-inf", "nan", "1e400", "-5", "Fri, 31 Dec 9999 23:59:59 GMT"]
 
@@ -76,13 +73,11 @@ async def test_a_hostile_retry_after_is_clamped_or_ignored(value: str) -> None:
     time = FakeTime()
     with hostile(_throttled(value)) as servers:
         connector = _klaviyo(servers, time)
-        with pytest.raises(TransientError) as raised:
-            await connector.collect("campaigns", "XyZ123", DAY)
-        await connector.aclose()
+        error, _ = await collect_error(connector, "campaigns", "XyZ123", TransientError)
     assert all(_bounded(s) for s in time.sleeps), time.sleeps
-    assert _bounded(raised.value.retry_after)
+    assert _bounded(error.retry_after)
     assert len(servers.api_seen) <= 4
-    assert service.retry_delay(raised.value.retry_after, 900.0, CEILING) <= CEILING
+    assert service.retry_delay(error.retry_after, 900.0, CEILING) <= CEILING
 
 
 async def test_vendor_hints_are_clamped_too() -> None:
@@ -118,13 +113,11 @@ async def test_vendor_hints_are_clamped_too() -> None:
             token_url=f"{servers.api}/token",
             policy=time.policy(),
         )
-        errors = []
-        for connector, stream in ((meta, "insights"), (google, "ad_group_daily")):
-            with pytest.raises(TransientError) as raised:
-                await connector.collect(stream, "act_1" if connector is meta else "1234567890", DAY)
-            errors.append(raised.value)
-            await connector.aclose()
-    assert [error.retry_after for error in errors] == [CEILING, CEILING]
+        errors = [
+            (await collect_error(meta, "insights", "act_1", TransientError))[0],
+            (await collect_error(google, "ad_group_daily", "1234567890", TransientError))[0],
+        ]
+    assert [getattr(error, "retry_after", None) for error in errors] == [CEILING, CEILING]
     assert time.sleeps == []
 
 
@@ -134,19 +127,11 @@ async def test_in_process_waits_stay_inside_the_request_deadline() -> None:
         time = FakeTime()
         with hostile(_throttled("3599")) as servers:
             connector = _klaviyo(servers, time, request_deadline_s=deadline)
-            with pytest.raises(TransientError, match="would pass the request deadline") as raised:
-                await connector.collect("campaigns", "XyZ123", DAY)
-            await connector.aclose()
+            error, _ = await collect_error(
+                connector, "campaigns", "XyZ123", TransientError, "would pass the request deadline"
+            )
         assert time.sleeps == slept and sum(time.sleeps) <= deadline
-        assert raised.value.retry_after == 3599.0  # the caller reschedules instead
-
-
-class _Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __getattr__(self, level: str) -> Any:
-        return lambda event, **fields: self.lines.append(f"{level} {event} {fields}")
+        assert error.retry_after == 3599.0  # the caller reschedules instead
 
 
 class _OneStream:
@@ -183,7 +168,7 @@ async def test_the_ingestor_parks_a_source_no_longer_than_the_ceiling(
     with hostile(_throttled(value)) as servers:
         connector = _klaviyo(servers, time, max_retry_after_s=ceiling)
         await service._poll_forever(
-            "klaviyo", connector, _OneStream(), 900.0, _Log(), asyncio.Event(), ceiling
+            "klaviyo", connector, _OneStream(), 900.0, RecordingLog(), asyncio.Event(), ceiling
         )  # type: ignore[arg-type]
     assert len(waits) == 1
     assert waits[0] == (ceiling if value[0] in "1F" else 60.0)  # a finite hint: clamped; non-finite: none
