@@ -17,11 +17,12 @@ from aiohttp import web
 from liftos.errors import DataError, TransientError
 from liftos.integrations import KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import ConnectorLimits, Request
+from liftos_ingestor import service
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import make_connector
 from liftos_ingestor.settings import IngestorSettings
 from tests.liftos.integrations.emulator_harness import fast_policy
-from tests.security.hostile import DAY, Servers, collect_error, hostile
+from tests.security.hostile import DAY, RecordingLog, Servers, collect_error, hostile
 
 KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
 TOKEN = "EAAGx9/Zq+Tp2Lm=Rw8Vn4Hk1Jc6Ys3Bd7Fe0"
@@ -117,6 +118,34 @@ async def test_pages_per_slice_are_capped() -> None:
         connector = _klaviyo(servers, max_pages_per_slice=25)
         await collect_error(connector, "campaigns", "XyZ123", DataError, "more than 25 pages")
     assert len(servers.api_seen) == 25
+
+
+async def test_the_ingestor_waits_a_full_interval_after_a_refused_response(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page cap hit is a data error: the next poll waits the poll interval, not a minute."""
+    waits: list[float] = []
+
+    async def sleep(stop: asyncio.Event, seconds: float) -> None:
+        waits.append(seconds)
+        stop.set()
+
+    class OnePoll:
+        async def poll(self, connector: KlaviyoConnector) -> Any:
+            return await connector.collect("campaigns", "XyZ123", DAY)
+
+    async def endless(request: web.Request, servers: Servers) -> web.StreamResponse:
+        del request
+        return web.json_response({"data": [], "links": {"next": f"{servers.api}/p{len(servers.api_seen)}"}})
+
+    monkeypatch.setattr(service, "_sleep", sleep)
+    log = RecordingLog()
+    with hostile(endless) as servers:
+        connector = _klaviyo(servers, max_pages_per_slice=3)
+        await service._poll_forever("klaviyo", connector, OnePoll(), 900.0, log, asyncio.Event())  # type: ignore[arg-type]
+    assert waits == [900.0]
+    assert len(servers.api_seen) == 3
+    assert any("poll refused a response" in line and "more than 3 pages" in line for line in log.lines)
 
 
 # ------------------------------------------------------------------ Meta async report results
