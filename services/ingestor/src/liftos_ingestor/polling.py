@@ -33,7 +33,9 @@ def make_connector(source: str, settings: IngestorSettings, hooks: IngestorHooks
     Raises:
         ConfigError: unknown source or missing credentials.
     """
-    return connector_class(source)(metrics=hooks, timeout_s=settings.request_timeout_s)
+    return connector_class(source)(
+        metrics=hooks, timeout_s=settings.request_timeout_s, limits=settings.limits
+    )
 
 
 class Poller:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from contextlib import suppress
 
-from liftos.errors import ConfigError, TransientError
+from liftos.errors import ConfigError, DataError, TransientError
 from liftos.integrations import Connector
 from liftos.observability import Logger, start_health_server
 from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
@@ -15,7 +16,10 @@ from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import Poller, make_connector
 from liftos_ingestor.settings import IngestorSettings
 
-__all__ = ["run"]
+__all__ = ["retry_delay", "run"]
+
+#: Shortest wait before polling a source again after a failure (seconds), unless the interval is shorter.
+_MIN_RETRY_S = 60.0
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
@@ -23,10 +27,33 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
+def retry_delay(retry_after: float | None, interval_s: float, ceiling_s: float) -> float:
+    """Seconds before polling a source again after a transient failure.
+
+    The server's hint when it gave a finite one, never below ``min(interval_s, 60)`` and never above
+    ``ceiling_s`` (``LIFTOS_LIMITS__MAX_RETRY_AFTER_S``), so no hint parks a source for longer.
+    """
+    floor = min(interval_s, _MIN_RETRY_S)
+    if retry_after is None or not math.isfinite(retry_after):
+        return floor
+    return min(max(retry_after, floor), max(ceiling_s, floor))
+
+
 async def _poll_forever(
-    source: str, connector: Connector, poller: Poller, interval_s: float, log: Logger, stop: asyncio.Event
+    source: str,
+    connector: Connector,
+    poller: Poller,
+    interval_s: float,
+    log: Logger,
+    stop: asyncio.Event,
+    max_retry_after_s: float = 86_400.0,
 ) -> None:
-    """Poll one source until ``stop``; a configuration error ends this source's polling, not the process."""
+    """Poll one source until ``stop``; a configuration error ends this source's polling, not the process.
+
+    After a transient failure the next poll waits :func:`retry_delay`; after a data error (a response
+    the connector refused: a page cap, a cycling cursor, a link off the API's origin) the full
+    interval, so a hostile API is not hammered.
+    """
     metrics.SOURCE_UP.labels(source).set(1)
     while not stop.is_set():
         wait = interval_s
@@ -41,17 +68,20 @@ async def _poll_forever(
             return
         except TransientError as error:
             metrics.POLLS.labels(source, "transient_error").inc()
-            wait = max(error.retry_after or 0.0, min(interval_s, 60.0))
+            wait = retry_delay(error.retry_after, interval_s, max_retry_after_s)
             log.warning(
                 "poll interrupted; committed slices are kept",
                 source=source,
                 error=str(error),
                 retry_in_s=wait,
             )
+        except DataError as error:
+            metrics.POLLS.labels(source, "data_error").inc()
+            log.error("poll refused a response; committed slices are kept", source=source, error=str(error))
         except Exception as error:  # a bug in one poll must not stop the other sources
             metrics.POLLS.labels(source, "error").inc()
             log.exception("poll failed", source=source, error=repr(error))
-            wait = min(interval_s, 60.0)
+            wait = min(interval_s, _MIN_RETRY_S)
         await _sleep(stop, wait)
     await connector.aclose()
 
@@ -71,7 +101,15 @@ async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> N
     )
     try:
         tasks = [
-            _poll_forever(source, connector, poller, settings.poll_interval_s, log, stop)
+            _poll_forever(
+                source,
+                connector,
+                poller,
+                settings.poll_interval_s,
+                log,
+                stop,
+                settings.limits.max_retry_after_s,
+            )
             for source, connector in connectors.items()
         ]
         await asyncio.gather(*tasks, stop.wait())

@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import Field
 
+from liftos.integrations.http_core import ConnectorLimits
 from liftos.settings import ServiceSettings
 
 __all__ = ["IngestorSettings"]
@@ -25,7 +26,11 @@ class IngestorSettings(ServiceSettings):
         since: First day ever wanted; the first poll of a stream starts here (default: 90 days ago).
         until: Last day to read (default: today); set for a fixed-window backfill or the sandbox.
         lookback_days: Override of every connector's lookback window (days re-read on each poll).
-        request_timeout_s: Timeout of one HTTP request to a source API.
+        request_timeout_s: Timeout of one network operation (connect, each read) with a source API.
+        limits: Bounds on every connector (``LIFTOS_LIMITS__MAX_PAGES_PER_SLICE``,
+            ``…__MAX_BODY_BYTES``, ``…__REQUEST_DEADLINE_S``, ``…__SLICE_DEADLINE_S``,
+            ``…__MAX_RETRY_AFTER_S``, ``…__ALLOWED_ORIGINS``); ``max_retry_after_s`` also caps how long
+            a source is parked after a server asked to wait.
     """
 
     sources: tuple[str, ...] = ()
@@ -34,3 +39,4 @@ class IngestorSettings(ServiceSettings):
     until: date | None = None
     lookback_days: int | None = Field(default=None, ge=0)
     request_timeout_s: float = Field(default=60.0, gt=0)
+    limits: ConnectorLimits = ConnectorLimits()

@@ -165,7 +165,9 @@ class EmbeddedStack:
             str(self.ports.warehouse),
         ]
         url = f"http://127.0.0.1:{self.ports.warehouse}/ping"
-        return StackProcess("warehouse", argv, {}, url, self.ports.warehouse)
+        # the same user and password as the services connect with (a password set there is required)
+        credentials = {k: v for k, v in self._extra_env.items() if k.startswith("LIFTOS_WAREHOUSE__")}
+        return StackProcess("warehouse", argv, credentials, url, self.ports.warehouse)
 
     def _service(self, name: str, replica: int = 1) -> StackProcess:
         process_name = replica_name(name, replica)

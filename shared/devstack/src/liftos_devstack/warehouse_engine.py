@@ -107,6 +107,7 @@ class Engine:
         self._sessions: dict[str, _Session] = {}
         self.version = ""
         self.timezone = "UTC"
+        self.table_functions: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------------------- lifecycle
 
@@ -116,6 +117,8 @@ class Engine:
         self._anchor = chdb_connect(str(self.path))
         row = self._anchor.query("SELECT version(), timezone()", "TabSeparated").bytes().decode()
         self.version, self.timezone = row.rstrip("\n").split("\t")
+        names = self._anchor.query("SELECT name FROM system.table_functions", "TabSeparated").bytes()
+        self.table_functions = frozenset(names.decode().split())
 
     def close(self) -> None:
         with self._lock:

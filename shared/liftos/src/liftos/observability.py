@@ -74,7 +74,7 @@ def configure_logging(settings: ObservabilitySettings, service: str) -> Logger:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("aiokafka", "faust", "mode", "aiohttp.access"):
+    for noisy in ("aiokafka", "faust", "mode", "aiohttp.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logger: structlog.stdlib.BoundLogger = structlog.get_logger(service).bind(service=service)
     return logger

@@ -13,14 +13,16 @@ reads the environment itself. Secrets are :class:`pydantic.SecretStr`, so they p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "PLACEHOLDER_SECRETS",
+    "SQL_IDENTIFIER",
     "KafkaSettings",
     "ObservabilitySettings",
     "RegionalSettings",
@@ -31,6 +33,9 @@ __all__ = [
 
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
+#: A name LiftOS puts into SQL as an identifier (the database): letters, digits and ``_``, not
+#: starting with a digit, at most 64 characters; anything else is refused, never quoted.
+SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class _Section(BaseModel):
@@ -60,7 +65,11 @@ class KafkaSettings(_Section):
 
 
 class WarehouseSettings(_Section):
-    """How to reach ClickHouse over HTTP (a server in production, ``liftos warehouse`` locally)."""
+    """How to reach ClickHouse over HTTP (a server in production, ``liftos warehouse`` locally).
+
+    ``database`` must match :data:`SQL_IDENTIFIER` (it is written into DDL). ``password``, when set,
+    is also required by the embedded warehouse ``liftos up`` starts.
+    """
 
     host: str = "127.0.0.1"
     port: int = Field(default=8123, ge=1, le=65_535)
@@ -71,6 +80,16 @@ class WarehouseSettings(_Section):
     compress: bool = True
     connect_timeout_s: float = Field(default=10.0, gt=0)
     send_receive_timeout_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("database")
+    @classmethod
+    def _plain_identifier(cls, value: str) -> str:
+        if not SQL_IDENTIFIER.fullmatch(value):
+            raise ValueError(
+                f"warehouse database {value[:80]!r} is not a plain identifier (letters, digits and _,"
+                " not starting with a digit, at most 64 characters)"
+            )
+        return value
 
 
 class ObservabilitySettings(_Section):

@@ -17,13 +17,14 @@ from typing import Any, ClassVar, Protocol, TypedDict, TypeVar, Unpack, cast
 
 import httpx
 
-from liftos.errors import ConfigError
+from liftos.errors import ConfigError, DataError, LiftOSError, TransientError
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.integrations.cursors import SlicePlan
 from liftos.integrations.endpoints import RawRecord
 from liftos.integrations.http_core import (
     ApiErrors,
     Auth,
+    ConnectorLimits,
     HttpClient,
     HttpMetrics,
     NullMetrics,
@@ -94,13 +95,15 @@ class ConnectorOptions(TypedDict, total=False):
         lookback_days: Days re-read on every poll (the platform's restatement window).
         policy: Retry policy (inject a fast ``sleep`` in tests).
         metrics: Metric hooks.
-        timeout_s: HTTP timeout per request (seconds).
+        timeout_s: HTTP timeout per network operation (seconds).
+        limits: Page, body, deadline and Retry-After bounds (:class:`ConnectorLimits`).
     """
 
     lookback_days: int
     policy: RetryPolicy | None
     metrics: HttpMetrics | None
     timeout_s: float
+    limits: ConnectorLimits | None
 
 
 class Connector(ABC):
@@ -115,6 +118,8 @@ class Connector(ABC):
 
     The HTTP client is created lazily for the running event loop (httpx pools cannot cross loops),
     so the synchronous notebook methods and the async service can share one connector object.
+    ``limits`` bound every response, request and slice (see :class:`ConnectorLimits`);
+    :meth:`http_client` passes them to every :class:`HttpClient` of the connector.
     """
 
     source: ClassVar[str]
@@ -130,6 +135,7 @@ class Connector(ABC):
         self.policy = options.get("policy") or RetryPolicy()
         self.metrics = options.get("metrics")
         self.timeout_s = options.get("timeout_s", self.default_timeout_s)
+        self.limits = options.get("limits") or ConnectorLimits()
         self._http: HttpClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: Counter[str] = Counter()
@@ -161,6 +167,7 @@ class Connector(ABC):
             policy=self.policy,
             client=client,
             metrics=self.metrics or NullMetrics(),
+            limits=self.limits,
         )
 
     @property
@@ -206,6 +213,48 @@ class Connector(ABC):
     def fetch(self, stream: str, account: str, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         """Pages of raw records of ``stream`` for ``account`` within ``request_slice``."""
 
+    async def read_slice(
+        self, stream: str, account: str, request_slice: RequestSlice
+    ) -> AsyncIterator[list[RawRecord]]:
+        """:meth:`fetch` within the slice's bounds: what the sync runner and :meth:`collect` read.
+
+        Raises:
+            TransientError: the slice took longer than ``limits.slice_deadline_s``.
+            DataError: it had more than ``limits.max_pages_per_slice`` pages.
+            LiftOSError: as raised by :meth:`fetch`, with every known secret redacted from the message.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.slice_deadline_s
+        where = f"{self.source}: {stream} {request_slice.start}..{request_slice.end}"
+        pages = self.fetch(stream, account, request_slice)
+        count = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        page = await anext(pages)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    if loop.time() < deadline:
+                        raise
+                    raise TransientError(
+                        f"{where}: not read within slice_deadline_s={self.limits.slice_deadline_s:g}"
+                    ) from None
+                count += 1
+                if count > self.limits.max_pages_per_slice:
+                    raise DataError(
+                        f"{where}: more than {self.limits.max_pages_per_slice} pages in one slice"
+                        " (LIFTOS_LIMITS__MAX_PAGES_PER_SLICE)"
+                    )
+                yield page
+        except LiftOSError as error:
+            if self._http is not None:
+                error.args = tuple(self._http.scrub(a) if isinstance(a, str) else a for a in error.args)
+            raise
+        finally:
+            await _close(pages)
+
     def _check_stream(self, stream: str) -> None:
         if stream not in self.all_streams():
             raise ConfigError(
@@ -242,9 +291,16 @@ class Connector(ABC):
     async def collect(self, stream: str, account: str, request_slice: RequestSlice) -> list[dict[str, Any]]:
         """Every payload of ``stream`` for one slice (for DataFrames)."""
         out: list[dict[str, Any]] = []
-        async for page in self.fetch(stream, account, request_slice):
+        async for page in self.read_slice(stream, account, request_slice):
             out.extend(record.payload for record in page)
         return out
+
+
+async def _close(pages: AsyncIterator[Any]) -> None:
+    """Close an async generator early (a no-op for other iterators)."""
+    aclose = getattr(pages, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def connector_sources() -> list[str]:

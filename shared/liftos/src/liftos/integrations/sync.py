@@ -4,9 +4,10 @@ For one (connector, account, stream) a poll
 
 1. loads the committed :class:`~liftos.integrations.cursors.CursorState`;
 2. plans slices: from ``since`` on the first run, later from the lookback window before the cursor;
-3. fetches each slice page by page and hands the page's :class:`~liftos.events.RawEvent`s to the
-   injected ``publish`` coroutine (the service's Kafka publisher returns only after the broker
-   acknowledged them; tests pass a list collector);
+3. fetches each slice page by page, within the connector's page cap and slice deadline
+   (:meth:`~liftos.integrations.connector.Connector.read_slice`), and hands the page's
+   :class:`~liftos.events.RawEvent`s to the injected ``publish`` coroutine (the service's Kafka
+   publisher returns only after the broker acknowledged them; tests pass a list collector);
 4. commits the cursor to the slice's last day **after** every page of the slice was published, so a
    killed process resumes from its last acknowledged slice with no gap (a re-read slice yields the
    same idempotency keys, so at-least-once delivery stays idempotent downstream).
@@ -212,7 +213,7 @@ async def _sync_slice(
     """Fetch, publish and commit one slice; returns the committed state."""
     request_slice = RequestSlice(start=piece.start, end=piece.end)
     published = 0
-    async for page in connector.fetch(stream, account, request_slice):
+    async for page in connector.read_slice(stream, account, request_slice):
         tally.pages += 1
         if not page:
             continue

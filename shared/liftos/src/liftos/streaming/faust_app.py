@@ -47,7 +47,7 @@ def make_stage_app(
 
     Args:
         app_id: Faust app id (also names the scratch directory).
-        observability: Host and port of the web server.
+        observability: Host (interface to bind, 127.0.0.1 by default) and port of the web server.
         data_dir: Where faust keeps its scratch files.
         stage: The stage's consumer.
         handle: Delivers one batch (see :data:`liftos.streaming.stage.BatchHandler`).
@@ -57,7 +57,8 @@ def make_stage_app(
         app_id,
         datadir=str(data_dir / "faust"),
         web_enabled=True,
-        web_host=observability.host,
+        web_bind=observability.host,  # the interface it listens on (faust's default is 0.0.0.0)
+        web_host=observability.host,  # the host name it advertises
         web_port=observability.port,
         web_in_thread=False,
         broker=[f"kafka://{server}" for server in stage.kafka.bootstrap_servers.split(",")],

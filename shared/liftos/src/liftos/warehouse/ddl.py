@@ -14,8 +14,9 @@ from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
 from liftos.events import ClickHouseType, EffectUpdate, EnrichedRow, Event, StoreOutcomeRow
+from liftos.settings import SQL_IDENTIFIER
 
-__all__ = ["column_types", "create_table_sql", "table_models"]
+__all__ = ["column_types", "create_table_sql", "plain_identifier", "table_models"]
 
 _SCALARS: dict[type, str] = {
     str: "String",
@@ -63,6 +64,17 @@ def column_types(model: type[Event]) -> dict[str, str]:
     return {name: _field_type(field) for name, field in model.model_fields.items()}
 
 
+def plain_identifier(name: str) -> str:
+    """``name`` when it is a plain SQL identifier (:data:`liftos.settings.SQL_IDENTIFIER`).
+
+    Raises:
+        ValueError: anything else (it would be written into DDL).
+    """
+    if not SQL_IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain SQL identifier: {name[:80]!r}")
+    return name
+
+
 def create_table_sql(model: type[Event], database: str) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for ``model``'s table in ``database``.
 
@@ -72,6 +84,7 @@ def create_table_sql(model: type[Event], database: str) -> str:
     spec = model.TABLE
     if spec is None:
         raise ValueError(f"{model.__name__} has no warehouse table")
+    plain_identifier(database)
     columns = ",\n    ".join(f"`{name}` {type_}" for name, type_ in column_types(model).items())
     order_by = ", ".join(f"`{name}`" for name in model.NATURAL_KEY)
     partition = f"\nPARTITION BY {spec.partition_by}" if spec.partition_by else ""

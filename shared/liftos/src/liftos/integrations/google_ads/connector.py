@@ -45,7 +45,8 @@ class GoogleAdsConnector(Connector):
         token_url: OAuth token endpoint.
         api_version: e.g. ``v26``.
         options: ``lookback_days`` (default 30, the conversion window), ``policy``, ``metrics``,
-            ``timeout_s`` (default 120; :class:`~liftos.integrations.connector.ConnectorOptions`).
+            ``timeout_s`` (default 120), ``limits``
+            (:class:`~liftos.integrations.connector.ConnectorOptions`).
     """
 
     source: ClassVar[str] = SOURCE
@@ -95,7 +96,11 @@ class GoogleAdsConnector(Connector):
     def _make_http(self) -> HttpClient:
         """The API client, and the token endpoint's client (absolute URL, no credentials attached)."""
         client = make_async_client(self.timeout_s)
-        self.google_auth.token_http = self.http_client("", NoAuth(), TOKEN_API, client)
+        # the token endpoint sees (and may echo) every secret, so its client knows them all
+        token_auth = NoAuth(known_secrets=self.google_auth.secrets)
+        self.google_auth.token_http = self.http_client(
+            self.credentials.token_url, token_auth, TOKEN_API, client
+        )
         return self.http_client(self.base_url, self.auth, self.api_errors, client)
 
     @property

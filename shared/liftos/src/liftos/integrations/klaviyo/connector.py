@@ -42,7 +42,7 @@ class KlaviyoConnector(Connector):
         revision: Pinned API revision.
         report_window_days: Width of the aligned values-report windows (1 = daily records).
         timezone: Time zone of the daily store-outcome buckets.
-        options: ``lookback_days`` (default 7), ``policy``, ``metrics``, ``timeout_s``
+        options: ``lookback_days`` (default 7), ``policy``, ``metrics``, ``timeout_s``, ``limits``
             (:class:`~liftos.integrations.connector.ConnectorOptions`).
     """
 

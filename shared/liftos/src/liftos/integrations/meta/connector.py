@@ -104,7 +104,7 @@ class MetaAdsConnector(Connector):
             (default ``LIFTOS_META__POLL_INTERVAL_S`` or 2 s).
         use_async: Read insights through async report runs (True) or synchronous GETs
             (default ``LIFTOS_META__USE_ASYNC`` or True).
-        options: ``lookback_days`` (default 28), ``policy``, ``metrics``, ``timeout_s``
+        options: ``lookback_days`` (default 28), ``policy``, ``metrics``, ``timeout_s``, ``limits``
             (:class:`~liftos.integrations.connector.ConnectorOptions`).
     """
 
@@ -188,12 +188,14 @@ class MetaAdsConnector(Connector):
                 yield page
             return
         try:
-            pages = await self._report_run(account, query, since, until)
+            run_id = await self._report_run(account, query, since, until)
         except _JobFailed:
             async for page in self._fallback(account, query, since, until):
                 yield page
             return
-        for page in pages:
+        results = ENDPOINTS["report_results"]
+        request = results.request(version=self._version, run_id=run_id)
+        async for page in iterate_pages(self.http, results, request):
             yield page
 
     async def _fallback(
@@ -219,10 +221,8 @@ class MetaAdsConnector(Connector):
         async for page in iterate_pages(self.http, endpoint, request):
             yield page
 
-    async def _report_run(
-        self, account: str, query: InsightsQuery, since: date, until: date
-    ) -> list[list[dict[str, Any]]]:
-        """Start a run, wait for it, read every result page (nothing is yielded before success)."""
+    async def _report_run(self, account: str, query: InsightsQuery, since: date, until: date) -> str:
+        """Start a run and wait until it completed; returns its id (results are paged by the caller)."""
         start = ENDPOINTS["insights_job"]
         request = Request(
             "POST", start.path.format(version=self._version, account=account), data=query.params(since, until)
@@ -230,15 +230,9 @@ class MetaAdsConnector(Connector):
         body = await self.http.send_json(request, start.name)
         run_id = str(dig(body, ("report_run_id",)) or "")
         if not run_id:
-            raise DataError(f"meta: report run start returned no report_run_id: {body!r}")
+            raise DataError(f"meta: report run start returned no report_run_id: {str(body)[:200]}")
         await self._wait_for(run_id)
-        results = ENDPOINTS["report_results"]
-        return [
-            page
-            async for page in iterate_pages(
-                self.http, results, results.request(version=self._version, run_id=run_id)
-            )
-        ]
+        return run_id
 
     async def _wait_for(self, run_id: str) -> None:
         """Poll the run until ``Job Completed`` at 100 % (virtual time counts toward the timeout)."""
