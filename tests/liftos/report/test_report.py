@@ -68,7 +68,7 @@ class Loaded:
 
 
 def _normalized(world: World, row: Any, version: int, spend_factor: float = 1.0) -> NormalizedRow:
-    fx = world.fx_to_reporting[row.currency]
+    fx = float(world.fx_daily.at[row.date, row.currency])
     return NormalizedRow(
         date=row.date.date(),
         channel=row.channel,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 
+from liftos.errors import ConfigError
 from liftos.events import RawEvent
 from liftos.integrations import (
     Connector,
@@ -18,10 +19,11 @@ from liftos.integrations import (
 )
 from liftos.streaming.kafka import publish
 from liftos.topics import RAW
+from liftos.transformations.fx_rates import DailyRates
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.settings import IngestorSettings
 
-__all__ = ["DEFAULT_HISTORY_DAYS", "Poller", "make_connector"]
+__all__ = ["DEFAULT_HISTORY_DAYS", "Poller", "check_currencies", "make_connector"]
 
 #: How far back the first poll of a stream reaches when ``since`` is not set.
 DEFAULT_HISTORY_DAYS = 90
@@ -36,6 +38,21 @@ def make_connector(source: str, settings: IngestorSettings, hooks: IngestorHooks
     return connector_class(source)(metrics=hooks, timeout_s=settings.request_timeout_s)
 
 
+async def check_currencies(connector: Connector, rates: DailyRates) -> None:
+    """Refuse a source whose accounts bill in a currency without any rate, before a record is read.
+
+    Raises:
+        ConfigError: names the accounts and currencies (add them under ``[fx.rates]``).
+    """
+    details = await connector.account_details()
+    unknown = {a.account_id: a.currency for a in details if a.currency and rates.missing([a.currency])}
+    if unknown:
+        listed = ", ".join(f"{account} ({currency})" for account, currency in unknown.items())
+        raise ConfigError(
+            f"{connector.source}: no fx rate to {rates.reporting} for {listed}; add it under [fx.rates]"
+        )
+
+
 class Poller:
     """Publishes one source's new and restated records; cursors advance only after broker acks."""
 
@@ -44,6 +61,7 @@ class Poller:
         self._producer = producer
         self._hooks = hooks
         self._store = CursorStore(settings.data_dir / "cursors.json")
+        self.rates = settings.daily_rates()
 
     async def _publish(self, events: Sequence[RawEvent]) -> None:
         await publish(self._producer, RAW, events)

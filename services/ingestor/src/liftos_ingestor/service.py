@@ -12,7 +12,7 @@ from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
 from liftos.topics import ALL_TOPICS
 from liftos_ingestor import metrics
 from liftos_ingestor.metrics import IngestorHooks
-from liftos_ingestor.polling import Poller, make_connector
+from liftos_ingestor.polling import Poller, check_currencies, make_connector
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["run"]
@@ -26,11 +26,18 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 async def _poll_forever(
     source: str, connector: Connector, poller: Poller, interval_s: float, log: Logger, stop: asyncio.Event
 ) -> None:
-    """Poll one source until ``stop``; a configuration error ends this source's polling, not the process."""
+    """Poll one source until ``stop``; a configuration error ends this source's polling, not the process.
+
+    Before its first poll every account's currency is checked against the FX rates.
+    """
     metrics.SOURCE_UP.labels(source).set(1)
+    checked = False
     while not stop.is_set():
         wait = interval_s
         try:
+            if not checked:
+                await check_currencies(connector, poller.rates)
+                checked = True
             results = await poller.poll(connector)
             metrics.POLLS.labels(source, "ok").inc()
             log.info("poll finished", source=source, records=sum(r.records for r in results))

@@ -1,7 +1,8 @@
 """Settings sections shared by every service, and the base class each service's settings extend.
 
-Every service reads its settings exactly once, at its entry point, from ``LIFTOS_``-prefixed
-environment variables with ``__`` between nested sections, e.g.::
+Every service reads its settings exactly once, at its entry point, from the project file
+``liftos.toml`` (:mod:`liftos.project`) and ``LIFTOS_``-prefixed environment variables, which override
+the file, with ``__`` between nested sections, e.g.::
 
     LIFTOS_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092
     LIFTOS_WAREHOUSE__PASSWORD=...
@@ -14,14 +15,20 @@ reads the environment itself. Secrets are :class:`pydantic.SecretStr`, so they p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import orjson
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from liftos.project import ProjectFileSource
+from liftos.transformations.fx_rates import DailyRates
 
 __all__ = [
     "PLACEHOLDER_SECRETS",
+    "CurrencySettings",
     "KafkaSettings",
+    "NameList",
     "ObservabilitySettings",
     "RegionalSettings",
     "ServiceSettings",
@@ -31,6 +38,23 @@ __all__ = [
 
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
+
+
+def _name_list(value: Any) -> Any:
+    """``meta,google_ads`` or a JSON list (``["meta"]``) from the environment; lists pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ValueError(f"not a JSON list: {text[:60]!r}") from None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+#: A list of names read from the environment as ``a,b,c`` (or a JSON list), e.g. ``LIFTOS_SOURCES=meta``.
+NameList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_name_list)]
 
 
 class _Section(BaseModel):
@@ -101,6 +125,19 @@ class ServiceSettings(BaseSettings):
         hide_input_in_errors=True,
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then ``LIFTOS_*`` variables, then the project file (``liftos.toml``)."""
+        del dotenv_settings
+        return init_settings, env_settings, ProjectFileSource(settings_cls), file_secret_settings
+
     mode: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path(".liftos/state")
     kafka: KafkaSettings = KafkaSettings()
@@ -161,3 +198,22 @@ class RegionalSettings(ServiceSettings):
 def region_label(country: str, subdivision: str | None) -> str:
     """``country`` and ``subdivision`` as one label (ISO 3166-2 style): ``US``, ``DE-BY``."""
     return f"{country}-{subdivision}" if subdivision else country
+
+
+class CurrencySettings(ServiceSettings):
+    """Settings of a service that converts money (the normalizer) or checks that it can (the ingestor).
+
+    Attributes:
+        reporting_currency: ISO code every output amount is converted to (``LIFTOS_REPORTING_CURRENCY``).
+        fx_source: ``ecb``: daily ECB reference rates (offline history); ``none``: fixed rates only.
+        fx_rates: Fixed reporting-currency units per one unit of a currency, as JSON
+            (``LIFTOS_FX_RATES='{"HKD": 0.128}'``), used on every day; they override the daily rates.
+    """
+
+    reporting_currency: str = "USD"
+    fx_source: Literal["ecb", "none"] = "ecb"
+    fx_rates: dict[str, float] = Field(default_factory=dict)
+
+    def daily_rates(self) -> DailyRates:
+        """The daily rates these settings describe (raises ConfigError on a bad rate or currency)."""
+        return DailyRates(self.reporting_currency, self.fx_rates, history=self.fx_source == "ecb")

@@ -1,6 +1,7 @@
 """Klaviyo API emulator (JSON:API, revision-headed).
 
-Routes: ``GET /api/campaigns`` (channel filter required), ``GET /api/flows``, ``GET /api/metrics``,
+Routes: ``GET /api/accounts`` (the key's account: time zone, currency), ``GET /api/campaigns``
+(channel filter required), ``GET /api/flows``, ``GET /api/metrics``,
 ``POST /api/metric-aggregates`` (the store's Placed Order count / revenue per day: the business
 outcome), ``POST /api/campaign-values-reports``, ``POST /api/flow-values-reports``. Trailing
 slashes are accepted. Auth is ``Authorization: Klaviyo-API-Key pk_…``; ``revision`` is required.
@@ -48,6 +49,7 @@ TIERS: dict[str, tuple[Window, ...]] = {
     "REPORT": (Window(1, 1.0), Window(2, 60.0), Window(225, 86_400.0)),
 }
 _ENDPOINT_TIER = {
+    "accounts": "S",
     "campaigns": "M",
     "flows": "M",
     "metrics": "M",
@@ -66,6 +68,7 @@ class KlaviyoConfig:
     rate_limits: bool = True
     report_page_size: int = 500
     metrics_page_size: int = 200
+    revoked: bool = False
 
 
 @dataclass
@@ -88,6 +91,7 @@ class KlaviyoEmulator:
     def add_routes(self, app: web.Application) -> None:
         """Register the /api routes (with and without trailing slash)."""
         for path, method, handler in (
+            ("accounts", "GET", self.accounts),
             ("campaigns", "GET", self.campaigns),
             ("flows", "GET", self.flows),
             ("metrics", "GET", self.metrics),
@@ -162,7 +166,8 @@ class KlaviyoEmulator:
                 "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
             ), {}
         expected = self.world.credentials["klaviyo"]["api_key"]
-        if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(key.strip(), expected):
+        valid = scheme == "Klaviyo-API-Key" and hmac.compare_digest(key.strip(), expected)
+        if not valid or self.config.revoked:
             return self.error(
                 401,
                 "authentication_failed",
@@ -317,6 +322,36 @@ class KlaviyoEmulator:
             },
             "links": {"self": f"{base}/api/flows/{fid}/"},
         }
+
+    async def accounts(self, request: web.Request) -> web.Response:
+        """``GET /api/accounts``: the one account of the API key (time zone, preferred currency)."""
+        refused, headers = self._gate(request, "accounts")
+        if refused is not None:
+            return refused
+        record = self.world.channel_accounts("klaviyo").iloc[0]
+        public = str(record["account_id"])
+        item = {
+            "type": "account",
+            "id": public,
+            "attributes": {
+                "test_account": False,
+                "contact_information": {
+                    "default_sender_name": str(record["name"]),
+                    "default_sender_email": "hello@example.com",
+                    "website_url": "https://example.com",
+                    "organization_name": str(record["name"]),
+                    "street_address": {"address1": "", "city": "", "country": "", "zip": ""},
+                },
+                "industry": "Retail",
+                "timezone": str(record["timezone"]),
+                "preferred_currency": str(record["currency"]),
+                "public_api_key": public,
+                "locale": "en-US",
+            },
+            "links": {"self": f"{self._base(request)}/api/accounts/{public}/"},
+        }
+        links = {"self": str(request.url), "next": None, "prev": None}
+        return json_response({"data": [item], "links": links}, headers=headers, content_type=JSONAPI)
 
     async def campaigns(self, request: web.Request) -> web.Response:
         """``GET /api/campaigns``: requires ``filter=equals(messages.channel,'email'|'sms'|…)``."""

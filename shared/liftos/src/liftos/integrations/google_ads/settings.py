@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from liftos.integrations.source_settings import SourceCredentials
 
 #: The source name: the ``source`` of raw events and the ``channel`` of rows.
 SOURCE = "google_ads"
@@ -45,10 +48,11 @@ STREAM_QUERIES: Mapping[str, tuple[str, ...]] = {
 INT64_FIELDS = ("metrics.cost_micros", "metrics.impressions", "metrics.clicks")
 
 
-class GoogleAdsCredentials(BaseSettings):
+class GoogleAdsCredentials(SourceCredentials):
     """Google Ads settings from arguments or ``LIFTOS_GOOGLE_ADS__*`` variables."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_GOOGLE_ADS__", extra="ignore", frozen=True)
+    project_section: ClassVar[str] = SOURCE
 
     developer_token: SecretStr | None = None
     client_id: str | None = None

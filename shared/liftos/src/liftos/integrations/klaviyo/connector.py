@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar, Unpack
 
@@ -30,6 +31,7 @@ from liftos.integrations.klaviyo.settings import (
     KlaviyoCredentials,
 )
 from liftos.integrations.paginators import dig
+from liftos.integrations.source_check import AccountInfo, SourceCheck
 
 
 class KlaviyoConnector(Connector):
@@ -78,11 +80,39 @@ class KlaviyoConnector(Connector):
         """The public key (one Klaviyo account per API key); else the key's account from /api/accounts."""
         if self.credentials.public_key:
             return [self.credentials.public_key]
+        return [info.account_id for info in await self.account_details()]
+
+    async def account_details(self) -> list[AccountInfo]:
+        """The API key's account (``/api/accounts``: time zone and preferred currency).
+
+        Raises:
+            ConfigError: the key sees no account, or not the configured ``public_key``.
+        """
         body = await self.http.send_json(Request("GET", "/api/accounts"), "accounts")
-        found = [str(a.get("id")) for a in dig(body, ("data",)) or [] if isinstance(a, dict)]
+        found = [
+            AccountInfo(
+                str(a.get("id")),
+                str(dig(a, ("attributes", "contact_information", "organization_name")) or ""),
+                dig(a, ("attributes", "preferred_currency")),
+                dig(a, ("attributes", "timezone")),
+            )
+            for a in dig(body, ("data",)) or []
+            if isinstance(a, dict)
+        ]
         if not found:
             raise ConfigError("klaviyo: no account visible to this API key; set public_key")
+        public = self.credentials.public_key
+        if public and public not in {info.account_id for info in found}:
+            raise ConfigError(f"klaviyo: the API key belongs to {found[0].account_id}, not {public}")
         return found
+
+    async def check(self) -> SourceCheck:
+        """The key's account, the pinned revision, and the steady-window headroom it reports."""
+        base = await super().check()
+        headers = self.http.last_headers
+        limit, left = headers.get("RateLimit-Limit"), headers.get("RateLimit-Remaining")
+        headroom = f"{left}/{limit} left in the window" if limit and left else None
+        return replace(base, api_version=self.credentials.revision, headroom=headroom)
 
     def slice_plan(self, stream: str) -> SlicePlan:
         """Listings: not sliced; reports: aligned windows; outcomes: one-year slices; 7-day lookback."""

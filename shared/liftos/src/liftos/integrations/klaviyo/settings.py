@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from liftos.integrations.source_settings import SourceCredentials
 
 #: The source name: the ``source`` of raw events and the ``channel`` of rows.
 SOURCE = "klaviyo"
@@ -34,10 +38,11 @@ REPORT_KIND = {"campaign_values": "campaign", "flow_values": "flow"}
 STREAMS = ("campaigns", "flows", "campaign_values", "flow_values", "store_outcomes")
 
 
-class KlaviyoCredentials(BaseSettings):
+class KlaviyoCredentials(SourceCredentials):
     """Klaviyo settings from arguments or ``LIFTOS_KLAVIYO__*`` variables."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_KLAVIYO__", extra="ignore", frozen=True)
+    project_section: ClassVar[str] = SOURCE
 
     api_key: SecretStr | None = None
     public_key: str | None = None

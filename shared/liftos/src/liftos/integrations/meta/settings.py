@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from liftos.integrations.source_settings import SourceCredentials
 
 #: The source name: the ``source`` of raw events and the ``channel`` of rows.
 SOURCE = "meta"
@@ -58,10 +62,11 @@ NUMERIC_FIELDS = (
 LEVELS = ("ad", "adset", "campaign", "account")
 
 
-class MetaCredentials(BaseSettings):
-    """Meta settings from arguments or ``LIFTOS_META__*`` variables (secrets as SecretStr)."""
+class MetaCredentials(SourceCredentials):
+    """Meta settings from arguments, ``LIFTOS_META__*`` variables or ``[sources.meta]`` (secrets as SecretStr)."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_META__", extra="ignore", frozen=True)
+    project_section: ClassVar[str] = SOURCE
 
     access_token: SecretStr | None = None
     app_id: str | None = None
