@@ -207,7 +207,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_SECRET_WORDS: Final = ("token", "secret", "api_key", "password")
+_SECRET_SUFFIXES: Final = ("_token", "_secret", "api_key", "password")
 
 
 def _secret_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -215,7 +215,7 @@ def _secret_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
     for key, value in data.items():
         if isinstance(value, Mapping):
             found.extend(_secret_keys(value, f"{prefix}{key}."))
-        elif any(word in key for word in _SECRET_WORDS):
+        elif key.endswith(_SECRET_SUFFIXES):
             found.append(f"{prefix}{key}")
     return found
 
