@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from liftos_sandbox.emulators.klaviyo_filters import FilterError, parse_filter
 from liftos_sandbox.emulators.klaviyo_reports import (
     STATISTICS,
     KlaviyoInputError,
+    aggregate_by_message,
     aggregate_metric,
     report_statistics,
     resolve_timeframe,
@@ -57,7 +59,22 @@ _ENDPOINT_TIER = {
     "campaign-values-reports": "REPORT",
     "flow-values-reports": "REPORT",
 }
-_METRICS = ("Placed Order", "Received Email", "Opened Email", "Clicked Email")
+_METRICS = (
+    "Placed Order",
+    "Received Email",
+    "Opened Email",
+    "Clicked Email",
+    "Bounced Email",
+    "Unsubscribed from Email Marketing",
+)
+#: Daily column of the World behind each email metric (counts per message and day).
+_METRIC_COLUMNS = {
+    "Received Email": "delivered",
+    "Opened Email": "opens",
+    "Clicked Email": "clicks",
+    "Bounced Email": "bounces",
+    "Unsubscribed from Email Marketing": "unsubscribes",
+}
 _REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
 
 
@@ -461,17 +478,38 @@ class KlaviyoEmulator:
 
     def _metric_series(self, metric_id: str) -> pd.DataFrame:
         """Daily (date, count, sum_value) of one metric."""
-        name = next((n for n, i in self._metric_ids.items() if i == metric_id), None)
-        if name is None:
-            raise KlaviyoInputError(f"Metric '{metric_id}' does not exist.", "/data/attributes/metric_id")
+        name = self._metric_name(metric_id)
         if name == "Placed Order":
             out = self.world.outcome.rename(columns={"orders": "count", "revenue": "sum_value"})
             return out[["date", "count", "sum_value"]]
-        column = {"Received Email": "recipients", "Opened Email": "opens", "Clicked Email": "clicks"}[name]
-        daily = self._daily.groupby("date")[column].sum()
-        if name == "Received Email":
-            daily = daily - self._daily.groupby("date")["bounces"].sum()
+        cells = self._message_cells(name)
+        daily = cells.groupby("date")["count"].sum()
         return pd.DataFrame({"date": daily.index, "count": daily.to_numpy(), "sum_value": 0.0})
+
+    def _metric_name(self, metric_id: str) -> str:
+        name = next((n for n, i in self._metric_ids.items() if i == metric_id), None)
+        if name is None:
+            raise KlaviyoInputError(f"Metric '{metric_id}' does not exist.", "/data/attributes/metric_id")
+        return name
+
+    def _message_cells(self, name: str) -> pd.DataFrame:
+        """(date, message, flow, count, sum_value) of one metric per message and day; Placed Order
+        counts the orders (and value) credited to each message."""
+        daily = self._daily
+        is_flow = daily["kind"] == "flow"
+        base = pd.DataFrame(
+            {
+                "date": daily["date"],
+                "message": daily["campaign_id"].astype(str).map(self._message_id),
+                "flow": daily["campaign_id"].astype(str).where(is_flow, ""),
+            }
+        )
+        if name == "Placed Order":
+            return base.assign(
+                count=np.rint(daily["conv_micro"].to_numpy() / 1e6), sum_value=daily["revenue_cents"] / 100.0
+            )
+        column = daily["recipients"] - daily["bounces"] if name == "Received Email" else daily[_METRIC_COLUMNS[name]]
+        return base.assign(count=column.to_numpy(), sum_value=0.0)
 
     @staticmethod
     def _datetime_window(filters: Any) -> tuple[date, date]:
@@ -508,26 +546,40 @@ class KlaviyoEmulator:
                     "/data/attributes/measurements",
                 )
             first, last = self._datetime_window(attrs.get("filter"))
-            result = aggregate_metric(
-                self._metric_series(str(attrs.get("metric_id"))),
-                first,
-                last,
-                str(attrs.get("interval") or "day"),
-                measurements,
-                str(attrs.get("timezone") or "UTC"),
-            )
+            result = self._aggregate(attrs, first, last, measurements)
+            offset = self._cursor_of(attrs.get("page_cursor"))
         except (KlaviyoInputError, FilterError) as error:
             return self._input_error(error)
+        size = int(attrs.get("page_size") or 500)
+        end = min(offset + size, len(result["data"]))
+        page = {"dates": result["dates"], "data": result["data"][offset:end]}
         uid = hashlib.blake2b(f"{attrs}".encode(), digest_size=16).hexdigest()
-        links = {"self": str(request.url), "next": None, "prev": None}
+        links = {
+            "self": str(request.url),
+            "next": str(request.url.with_query({"page_cursor": self._cursor(end)}))
+            if end < len(result["data"])
+            else None,
+            "prev": None,
+        }
         return json_response(
-            {
-                "data": {"type": "metric-aggregate", "id": uid, "attributes": result, "links": links},
-                "links": links,
-            },
+            {"data": {"type": "metric-aggregate", "id": uid, "attributes": page, "links": links}, "links": links},
             headers=headers,
             content_type=JSONAPI,
         )
+
+    def _aggregate(
+        self, attrs: Mapping[str, Any], first: date, last: date, measurements: list[str]
+    ) -> dict[str, Any]:
+        interval, timezone = str(attrs.get("interval") or "day"), str(attrs.get("timezone") or "UTC")
+        by = attrs.get("by") or []
+        if not by:
+            series = self._metric_series(str(attrs.get("metric_id")))
+            return aggregate_metric(series, first, last, interval, measurements, timezone)
+        if interval != "day":
+            raise KlaviyoInputError("The emulator groups by message for interval 'day' only.", "/data/attributes")
+        name = self._metric_name(str(attrs.get("metric_id")))
+        total = self._metric_series(str(attrs.get("metric_id"))) if name == "Placed Order" else None
+        return aggregate_by_message(self._message_cells(name), total, first, last, by, measurements, timezone)
 
     async def campaign_values(self, request: web.Request) -> web.Response:
         """``POST /api/campaign-values-reports``."""

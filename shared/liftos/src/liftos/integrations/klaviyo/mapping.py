@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 
@@ -41,8 +42,19 @@ def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[O
     The day is the request window (``request_slice.start``; the payload carries none). Klaviyo
     records carry no currency: the account lookup of the context, else the reporting currency.
     """
-    kind = REPORT_KIND[event.stream]
     on = tv.single_day(event.request_slice.start, event.request_slice.end, "report window")
+    return [_message_row(event, context, on, REPORT_KIND[event.stream])]
+
+
+def normalize_klaviyo_message_day(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One message-day of the metric aggregates (``message_daily``: the payload's ``date``, groupings and
+    statistics as in a values report) -> one NormalizedRow, mapped as :func:`normalize_klaviyo_report`."""
+    groupings = tv.dig(event.payload, "groupings")
+    kind = "flow" if isinstance(groupings, dict) and "flow_id" in groupings else "campaign"
+    return [_message_row(event, context, tv.day(event.payload.get("date"), "date"), kind)]
+
+
+def _message_row(event: RawEvent, context: MappingContext, on: date, kind: str) -> OutputRow:
     groupings, stats = tv.dig(event.payload, "groupings"), tv.dig(event.payload, "statistics")
     if not isinstance(groupings, dict) or not isinstance(stats, dict):
         raise DataError("expected groupings and statistics objects")
@@ -64,7 +76,7 @@ def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[O
         "revenue": tv.number(stats.get("conversion_value"), "statistics.conversion_value"),
         "extras": {k: tv.number(stats[k], f"statistics.{k}") for k in EXTRA_STATISTICS if k in stats},
     }
-    return [tv.build_marketing_row(event, context, context.currency_of(event.account_id), fields)]
+    return tv.build_marketing_row(event, context, context.currency_of(event.account_id), fields)
 
 
 def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[OutputRow]:
@@ -120,6 +132,7 @@ DEFINITION = SourceDefinition(
     mappers={
         "campaign_values": normalize_klaviyo_report,
         "flow_values": normalize_klaviyo_report,
+        "message_daily": normalize_klaviyo_message_day,
         "store_outcomes": normalize_klaviyo_outcome,
         "campaigns": skip,
         "flows": skip,

@@ -35,7 +35,26 @@ SEED_METRICS = {"bounces": "bounced", "revenue": "conversion_value", "placed_ord
 ENTITY_COLUMNS = ("campaign_name", "sent_at")
 
 REPORT_KIND = {"campaign_values": "campaign", "flow_values": "flow"}
-STREAMS = ("campaigns", "flows", "campaign_values", "flow_values", "store_outcomes")
+#: Streams polled by default: the daily shape comes from metric-aggregates (60/min), one call per
+#: metric and year of history, not from the values reports (2/min, 225/day: totals only).
+STREAMS = ("campaigns", "flows", "message_daily", "store_outcomes")
+#: Every stream, the values reports included (for totals over long windows).
+ALL_STREAMS = (*STREAMS, "campaign_values", "flow_values")
+AGGREGATE_STEP_DAYS = 365  # metric-aggregates accept at most one year
+#: Statistic of a message-day -> (metric names, first found wins; measurement; credited by attribution).
+MESSAGE_METRICS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "delivered": (("Received Email",), "count", False),
+    "bounced": (("Bounced Email",), "count", False),
+    "opens": (("Opened Email",), "count", False),
+    "opens_unique": (("Opened Email",), "unique", False),
+    "clicks": (("Clicked Email",), "count", False),
+    "clicks_unique": (("Clicked Email",), "unique", False),
+    "unsubscribes": (("Unsubscribed from Email Marketing", "Unsubscribed"), "count", False),
+    "conversions": ((CONVERSION_METRIC,), "count", True),
+    "conversion_value": ((CONVERSION_METRIC,), "sum_value", True),
+}
+SENT_BY = ("$message", "$flow")
+ATTRIBUTED_BY = ("$attributed_message", "$attributed_flow")
 
 
 class KlaviyoCredentials(SourceCredentials):
