@@ -75,8 +75,9 @@ class SourceDefinition:
 
 def _builtin_definitions() -> tuple[SourceDefinition, ...]:
     from liftos.transformations.canonical import CANONICAL
+    from liftos.transformations.file_source import FILES
 
-    return (CANONICAL,)
+    return (CANONICAL, FILES)
 
 
 def _installed_definitions() -> tuple[SourceDefinition, ...]:
