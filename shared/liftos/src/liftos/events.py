@@ -27,6 +27,7 @@ __all__ = [
     "EffectUpdate",
     "EnrichedRow",
     "Event",
+    "ModelStatus",
     "NormalizedRow",
     "RawEvent",
     "RequestSlice",
@@ -299,6 +300,9 @@ class EffectUpdate(Event):
             (``None`` for the first version).
         calendar: The public-holiday calendar the model used: ``US``, ``DE-BY`` (country and
             subdivision, as the enricher's), or ``none``.
+        completeness: The data completeness the version was fitted on: the lowest share of expected
+            days present over every source account (:mod:`liftos.pipeline.completeness`); None when
+            not measured (versions from before the gate).
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -323,4 +327,36 @@ class EffectUpdate(Event):
     method: LowCard
     refresh_stability: float | None = None
     calendar: LowCard = "US"
+    completeness: float | None = Field(default=None, ge=0, le=1)
+    schema_version: int = SCHEMA_VERSION
+
+
+class ModelStatus(Event):
+    """The causal engine's verdict before a refit: a version was ``published``, or the refit was ``held``
+    because the data was not complete enough (``reasons`` says what is missing).
+
+    Attributes:
+        checked_at: When the gate ran (UTC).
+        status: ``published`` or ``held``.
+        model_version: The version published (held: the latest published one, 0 when none).
+        window_start: First day of the data window.
+        window_end: Last day (inclusive).
+        completeness: Lowest share of expected days present over every source account.
+        dead_letters: Dead letters in the window.
+        reasons: What is missing, ``"; "``-joined (empty when published).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("checked_at",)
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="model_status", partition_by="toYYYYMM(checked_at)", version_column="checked_at"
+    )
+
+    checked_at: AwareDatetime
+    status: LowCard
+    model_version: int = Field(ge=0)
+    window_start: date
+    window_end: date
+    completeness: float = Field(ge=0, le=1)
+    dead_letters: int = Field(ge=0)
+    reasons: str = ""
     schema_version: int = SCHEMA_VERSION

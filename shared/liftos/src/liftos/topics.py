@@ -13,6 +13,7 @@ from liftos.events import (
     EffectUpdate,
     EnrichedRow,
     Event,
+    ModelStatus,
     NormalizedRow,
     RawEvent,
     StoreOutcomeRow,
@@ -22,6 +23,7 @@ __all__ = [
     "ALL_TOPICS",
     "EFFECTS",
     "ENRICHED",
+    "MODEL_STATUS",
     "NORMALIZED",
     "OUTCOMES",
     "RAW",
@@ -68,5 +70,6 @@ NORMALIZED = TopicSpec(_name("normalized"), NormalizedRow, partitions=6)
 OUTCOMES = TopicSpec(_name("outcomes"), StoreOutcomeRow, partitions=1)
 ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
+MODEL_STATUS = TopicSpec(_name("model_status"), ModelStatus, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS, MODEL_STATUS)

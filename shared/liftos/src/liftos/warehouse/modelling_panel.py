@@ -6,11 +6,12 @@ All reads use ``FINAL`` so re-read and redelivered rows count once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-__all__ = ["DataWatermark", "daily_panel", "data_watermark", "latest_model_version", "latest_training_time"]
+__all__ = ["DataWatermark", "daily_panel", "source_days", "data_watermark", "latest_model_version", "latest_training_time"]
 
 _SPEND_SQL = """
 SELECT date, channel, sum(spend) AS spend
@@ -22,8 +23,17 @@ ORDER BY date, channel
 _OUTCOME_SQL = """
 SELECT date, sum(revenue) AS revenue, sum(orders) AS orders
 FROM store_outcomes FINAL
+{where}
 GROUP BY date
 ORDER BY date
+"""
+
+_PRESENT_SQL = """
+SELECT DISTINCT source, account_id, date FROM marketing_daily FINAL
+WHERE date BETWEEN {start:Date} AND {end:Date}
+UNION DISTINCT
+SELECT DISTINCT source, account_id, date FROM store_outcomes FINAL
+WHERE date BETWEEN {start:Date} AND {end:Date}
 """
 
 
@@ -44,17 +54,30 @@ def data_watermark(client: Client) -> DataWatermark:
     return DataWatermark(int(marketing[0]), int(marketing[1]), int(outcomes[0]), int(outcomes[1]))
 
 
-def daily_panel(client: Client) -> pd.DataFrame:
+def source_days(client: Client, start: date, end: date) -> pd.DataFrame:
+    """``source, account_id, date`` of every day with marketing rows or an outcome in ``start..end``."""
+    frame = client.query_df(_PRESENT_SQL, parameters={"start": start, "end": end})
+    if frame.empty:
+        return pd.DataFrame(columns=["source", "account_id", "date"])
+    return frame.assign(date=pd.to_datetime(frame["date"]).dt.date)
+
+
+def daily_panel(client: Client, outcome_source: str | None = None) -> pd.DataFrame:
     """Wide daily panel: ``date``, ``revenue``, ``orders`` and one spend column per channel.
 
     Days with an outcome but no spend for a channel get 0 spend; days without an outcome are dropped
-    (the outcome is what the model explains). Money is in the reporting currency.
+    (the outcome is what the model explains). ``outcome_source``: only that source's store outcome
+    (None: the sum over every source's). Money is in the reporting currency.
 
     Returns:
         DataFrame with one row per day, sorted by date; spend columns are named by channel.
     """
     spend = client.query_df(_SPEND_SQL)
-    outcome = client.query_df(_OUTCOME_SQL)
+    if outcome_source is None:
+        outcome = client.query_df(_OUTCOME_SQL.format(where=""))
+    else:
+        where = "WHERE source = {source:String}"
+        outcome = client.query_df(_OUTCOME_SQL.format(where=where), parameters={"source": outcome_source})
     if outcome.empty:
         return pd.DataFrame(columns=["date", "revenue", "orders"])
     wide = spend.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum", fill_value=0.0)
