@@ -73,9 +73,7 @@ async def measured(
 
 async def seed_call(connector: KlaviyoConnector) -> int:
     start = END - timedelta(days=90)
-    frame = await asyncio.to_thread(
-        connector.get_campaign_data, date_range=(start, END), include_flows=True
-    )
+    frame = await asyncio.to_thread(connector.get_campaign_data, date_range=(start, END), include_flows=True)
     return len(frame)
 
 
@@ -98,14 +96,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
     rows, calls, emulated, real = asyncio.run(measured(args.fault_rate, 120, seed_call))
-    print(  # noqa: T201
+    print(
         f"seed call get_campaign_data(one quarter, include_flows=True): {calls} requests, {rows} rows, "
         f"emulated {emulated:.0f} s, real {real:.1f} s (fault rate {args.fault_rate:.0%})"
     )
     records, calls, emulated, real = asyncio.run(
         measured(args.fault_rate, args.days, lambda c: backfill(c, args.days))
     )
-    print(  # noqa: T201
+    print(
         f"backfill of {args.days} days (campaigns, flows, message_daily, store_outcomes): {calls} requests, "
         f"{records} records, emulated {emulated:.0f} s, real {real:.1f} s (fault rate {args.fault_rate:.0%})"
     )

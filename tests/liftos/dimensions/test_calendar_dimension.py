@@ -298,7 +298,14 @@ def test_peak_seasons_passed_are_returned_even_when_include_features_omits_them(
             "peak_seasons": [{"name": "black_friday", "start": "2024-11-24", "end": "2024-11-30"}],
         },
     )
-    assert list(frame.columns) == ["date", "day_of_week", "is_holiday", "peak_season", "is_peak_season", "holiday_name"]
+    assert list(frame.columns) == [
+        "date",
+        "day_of_week",
+        "is_holiday",
+        "peak_season",
+        "is_peak_season",
+        "holiday_name",
+    ]
     assert frame.attrs["added_features"] == ["peak_season", "is_peak_season", "holiday_name"]
     peak = frame[frame["is_peak_season"]]
     assert peak["date"].dt.strftime("%Y-%m-%d").tolist() == [f"2024-11-{d}" for d in range(24, 31)]

@@ -19,7 +19,9 @@ from liftos_sandbox.emulators.server import EmulatorConfig
 
 from .emulator_harness import one_year_world, running
 
-LIMITS_AND_FAULTS = EmulatorConfig(klaviyo=KlaviyoConfig(rate_limits=True), fault_rate=0.3, timeout_delay_s=0.6)
+LIMITS_AND_FAULTS = EmulatorConfig(
+    klaviyo=KlaviyoConfig(rate_limits=True), fault_rate=0.3, timeout_delay_s=0.6
+)
 #: Most requests (retries included) the quarter may take: 6 metrics, 3 listings, the metric list and
 #: retries of the faulted ones. Far inside 60/min; the values reports needed 180 at 2/min.
 MAX_REQUESTS = 30
@@ -49,7 +51,9 @@ def test_seed_call_for_a_quarter_completes_within_the_real_limits() -> None:
     assert len(frame) == len(quarter)  # one row per campaign/flow message and day
     assert set(frame["kind"]) == {"campaign", "flow"}
     assert int(frame["recipients"].sum()) == int(quarter["recipients"].sum())
-    assert round(float(frame["conversion_value"].sum()), 2) == round(float(quarter["revenue_cents"].sum()) / 100, 2)
+    assert round(float(frame["conversion_value"].sum()), 2) == round(
+        float(quarter["revenue_cents"].sum()) / 100, 2
+    )
     assert isinstance(frame["date"].iloc[0], type(pd.Timestamp("2025-10-01").date()))
     assert connector.stats["requests"] <= MAX_REQUESTS
     assert clock.now - 1_000_000.0 < 120.0  # emulated wall time: waits for 429s and backoff only

@@ -115,7 +115,8 @@ def test_served_spend_equals_world_truth(real_world: Any) -> None:
                 f"{srv.url}/v26/customers/{cust.account_id}/googleAds:searchStream",
                 headers={"Authorization": f"Bearer {token}", "login-customer-id": g["login_customer_id"]},
                 json={
-                    "query": "SELECT customer.currency_code, segments.date, metrics.cost_micros FROM customer WHERE "
+                    "query": "SELECT customer.currency_code, segments.date, metrics.cost_micros "
+                    "FROM customer WHERE "
                     "segments.date BETWEEN '2025-07-01' AND '2025-12-31'"
                 },
             ).json()

@@ -108,7 +108,10 @@ class CausalEngine:
             await self._dead_letters.refresh()
         letters = self._dead_letters.frame() if self._dead_letters is not None else pd.DataFrame()
         settings = self._settings
-        expected = (*settings.expected_sources, *([settings.outcome_source] if settings.outcome_source else []))
+        expected = (
+            *settings.expected_sources,
+            *([settings.outcome_source] if settings.outcome_source else []),
+        )
         policy = CompletenessPolicy(
             settings.completeness_threshold,
             settings.completeness_max_dead_letters,

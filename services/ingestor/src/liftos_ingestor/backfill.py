@@ -12,9 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from liftos.errors import ConfigError
+from liftos.events import RawEvent
 from liftos.integrations import ProgressUpdate
 from liftos.observability import configure_logging
-from liftos.events import RawEvent
 from liftos.project import load_project
 from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
 from liftos.topics import ALL_TOPICS, RAW
@@ -68,7 +68,10 @@ def ingest_file(
     except ConfigError as error:
         log.error("file refused", file=name, error=str(error))
         raise typer.Exit(2) from None
-    typer.echo(f"{spec.path}: {len(events)} rows published to {RAW.name} as {spec.kind} ({spec.channel or spec.name})")
+    typer.echo(
+        f"{spec.path}: {len(events)} rows published to {RAW.name} "
+        f"as {spec.kind} ({spec.channel or spec.name})"
+    )
 
 
 def _file_spec(name: str, kind: str | None, channel: str | None, currency: str | None) -> FileSpec:

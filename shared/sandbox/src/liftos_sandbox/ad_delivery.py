@@ -36,8 +36,8 @@ class Cells:
     """Active (day, leaf) cells of one channel, each array shape ``(N,)``.
 
     ``spend_cents``: spend (Klaviyo: cost estimate) in the leaf's account currency, whole cents.
-    ``fx``: rate from the account currency to the reporting currency on the cell's day. ``recipients``: emails sent
-    (Klaviyo; zeros elsewhere).
+    ``fx``: rate from the account currency to the reporting currency on the cell's day.
+    ``recipients``: emails sent (Klaviyo; zeros elsewhere).
     """
 
     day: IntArray

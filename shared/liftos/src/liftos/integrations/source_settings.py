@@ -1,4 +1,4 @@
-"""The base of every source's credentials model: arguments, then ``LIFTOS_<SOURCE>__*``, then the project file.
+"""The base of every source's credentials: arguments, then ``LIFTOS_<SOURCE>__*``, then the project file.
 
 A source package declares ``class <Vendor>Credentials(SourceCredentials)`` with its ``env_prefix`` and
 ``project_section`` (its name), so ``[sources.<name>]`` of ``liftos.toml`` and ``liftos.secrets.toml``

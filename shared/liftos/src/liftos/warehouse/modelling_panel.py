@@ -11,7 +11,14 @@ from datetime import date
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-__all__ = ["DataWatermark", "daily_panel", "source_days", "data_watermark", "latest_model_version", "latest_training_time"]
+__all__ = [
+    "DataWatermark",
+    "daily_panel",
+    "data_watermark",
+    "latest_model_version",
+    "latest_training_time",
+    "source_days",
+]
 
 _SPEND_SQL = """
 SELECT date, channel, sum(spend) AS spend

@@ -1,8 +1,8 @@
 """A small GAQL parser: the subset the connectors use for campaign / ad-group daily metrics.
 
-``SELECT <fields> FROM campaign|ad_group|customer|customer_client [WHERE <cond> [AND <cond>]…] [ORDER BY f [ASC|DESC], …]
-[LIMIT n]`` with conditions ``=, !=, >, >=, <, <=, IN (…), NOT IN (…), BETWEEN 'a' AND 'b',
-DURING LAST_N_DAYS``. Errors carry the Google Ads ``QueryError`` enum name.
+``SELECT <fields> FROM campaign|ad_group|customer|customer_client [WHERE <cond> [AND <cond>]…]
+[ORDER BY f [ASC|DESC], …] [LIMIT n]`` with conditions ``=, !=, >, >=, <, <=, IN (…), NOT IN (…),
+BETWEEN 'a' AND 'b', DURING LAST_N_DAYS``. Errors carry the Google Ads ``QueryError`` enum name.
 """
 
 from __future__ import annotations

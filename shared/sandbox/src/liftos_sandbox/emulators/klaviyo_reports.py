@@ -239,22 +239,21 @@ def aggregate_by_message(
         raise KlaviyoInputError(f"'{unknown[0]}' is not supported by the emulator.", "/data/attributes/by")
     keys = ["flow" if b.endswith("flow") else "message" for b in by]
     inside = cells[(cells["date"] >= pd.Timestamp(first)) & (cells["date"] <= pd.Timestamp(last))]
-    groups = []
+    groups: list[tuple[list[str], pd.DataFrame]] = []
     for dims, group in inside.groupby(keys, sort=True):
-        values = tuple(dims) if isinstance(dims, tuple) else (dims,)
         daily = group.groupby("date")[["count", "sum_value"]].sum().reindex(days, fill_value=0)
-        groups.append((list(map(str, values)), daily))
+        groups.append(([str(d) for d in dims], daily))
     if total is not None:
         attributed = inside.groupby("date")[["count", "sum_value"]].sum().reindex(days, fill_value=0)
         whole = total.set_index("date")[["count", "sum_value"]].reindex(days, fill_value=0)
         rest = (whole - attributed).clip(lower=0)
         groups.append(([""] * len(by), rest))
     data = []
-    for dims, daily in groups:
-        values = {
-            "count": daily["count"].to_numpy(dtype=np.float64),
-            "unique": daily["count"].to_numpy(dtype=np.float64),
-            "sum_value": np.round(daily["sum_value"].to_numpy(dtype=np.float64), 2),
+    for labels, sums in groups:
+        columns = {
+            "count": sums["count"].to_numpy(dtype=np.float64),
+            "unique": sums["count"].to_numpy(dtype=np.float64),
+            "sum_value": np.round(sums["sum_value"].to_numpy(dtype=np.float64), 2),
         }
-        data.append({"dimensions": dims, "measurements": {m: values[m].tolist() for m in measurements}})
+        data.append({"dimensions": labels, "measurements": {m: columns[m].tolist() for m in measurements}})
     return {"dates": [_offset(timezone, ts.date()) for ts in days], "data": data}

@@ -508,7 +508,11 @@ class KlaviyoEmulator:
             return base.assign(
                 count=np.rint(daily["conv_micro"].to_numpy() / 1e6), sum_value=daily["revenue_cents"] / 100.0
             )
-        column = daily["recipients"] - daily["bounces"] if name == "Received Email" else daily[_METRIC_COLUMNS[name]]
+        column = (
+            daily["recipients"] - daily["bounces"]
+            if name == "Received Email"
+            else daily[_METRIC_COLUMNS[name]]
+        )
         return base.assign(count=column.to_numpy(), sum_value=0.0)
 
     @staticmethod
@@ -562,7 +566,10 @@ class KlaviyoEmulator:
             "prev": None,
         }
         return json_response(
-            {"data": {"type": "metric-aggregate", "id": uid, "attributes": page, "links": links}, "links": links},
+            {
+                "data": {"type": "metric-aggregate", "id": uid, "attributes": page, "links": links},
+                "links": links,
+            },
             headers=headers,
             content_type=JSONAPI,
         )
@@ -576,7 +583,9 @@ class KlaviyoEmulator:
             series = self._metric_series(str(attrs.get("metric_id")))
             return aggregate_metric(series, first, last, interval, measurements, timezone)
         if interval != "day":
-            raise KlaviyoInputError("The emulator groups by message for interval 'day' only.", "/data/attributes")
+            raise KlaviyoInputError(
+                "The emulator groups by message for interval 'day' only.", "/data/attributes"
+            )
         name = self._metric_name(str(attrs.get("metric_id")))
         total = self._metric_series(str(attrs.get("metric_id"))) if name == "Placed Order" else None
         return aggregate_by_message(self._message_cells(name), total, first, last, by, measurements, timezone)

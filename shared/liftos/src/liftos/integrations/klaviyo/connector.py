@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar, Unpack
-
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -30,14 +29,14 @@ from liftos.integrations.klaviyo.settings import (
     ALL_STREAMS,
     ATTRIBUTED_BY,
     CONVERSION_METRIC,
-    MESSAGE_METRICS,
-    SENT_BY,
     ENTITY_COLUMNS,
     LOOKBACK_DAYS,
+    MESSAGE_METRICS,
     OUTCOME_STEP_DAYS,
     REPORT_KIND,
     REPORT_STATISTICS,
     SEED_METRICS,
+    SENT_BY,
     SOURCE,
     STREAMS,
     KlaviyoCredentials,
@@ -204,7 +203,9 @@ class KlaviyoConnector(Connector):
 
     async def _message_records(self, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         stats = tuple(s for s in request_slice.params.get("statistics", "").split(",") if s)
-        rows = await self.message_days(request_slice.start, request_slice.end, stats or tuple(MESSAGE_METRICS))
+        rows = await self.message_days(
+            request_slice.start, request_slice.end, stats or tuple(MESSAGE_METRICS)
+        )
         yield [RawRecord(row, (*_grouping_key(row), row["date"])) for row in rows]
 
     async def message_days(self, start: date, end: date, statistics: Sequence[str]) -> list[dict[str, Any]]:
@@ -214,7 +215,9 @@ class KlaviyoConnector(Connector):
         wanted = [s for s in statistics if s in MESSAGE_METRICS]
         unknown = [s for s in statistics if s not in MESSAGE_METRICS and s != "recipients"]
         if unknown:
-            raise ConfigError(f"klaviyo: no daily metric for {unknown}; daily statistics: {sorted(MESSAGE_METRICS)}")
+            raise ConfigError(
+                f"klaviyo: no daily metric for {unknown}; daily statistics: {sorted(MESSAGE_METRICS)}"
+            )
         if "recipients" in statistics:
             wanted = list(dict.fromkeys([*wanted, "delivered", "bounced"]))
         by_metric: dict[tuple[str, ...], list[str]] = {}
@@ -222,10 +225,12 @@ class KlaviyoConnector(Connector):
             by_metric.setdefault(MESSAGE_METRICS[statistic][0], []).append(statistic)
         series: dict[str, list[dict[str, Any]]] = {}
         for piece in split_range(start, end, AGGREGATE_STEP_DAYS):
-            for names, group in by_metric.items():
-                measures = sorted({MESSAGE_METRICS[s][1] for s in group})
+            for candidates, group in by_metric.items():
+                wanted_measures = sorted({MESSAGE_METRICS[s][1] for s in group})
                 by = ATTRIBUTED_BY if MESSAGE_METRICS[group[0]][2] else SENT_BY
-                records = await self._aggregate(await self.metric_id(*names), piece.start, piece.end, measures, by)
+                records = await self._aggregate(
+                    await self.metric_id(*candidates), piece.start, piece.end, wanted_measures, by
+                )
                 for statistic in group:
                     series.setdefault(statistic, []).extend(records)
         campaign_of, names = await self._entity_names(start, end)

@@ -104,7 +104,7 @@ def join_message_days(
     for statistic, records in series.items():
         measure = measures[statistic]
         for record in records:
-            message, flow = (list(record["dimensions"]) + ["", ""])[:2]
+            message, flow = [*record["dimensions"], "", ""][:2]
             if not message:
                 continue
             key = (str(record["date"])[:10], str(message), str(flow))

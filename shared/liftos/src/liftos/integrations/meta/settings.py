@@ -63,7 +63,7 @@ LEVELS = ("ad", "adset", "campaign", "account")
 
 
 class MetaCredentials(SourceCredentials):
-    """Meta settings from arguments, ``LIFTOS_META__*`` variables or ``[sources.meta]`` (secrets as SecretStr)."""
+    """Meta settings from arguments, ``LIFTOS_META__*`` or ``[sources.meta]`` (secrets as SecretStr)."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_META__", extra="ignore", frozen=True)
     project_section: ClassVar[str] = SOURCE
