@@ -32,6 +32,7 @@ from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
 from liftos.warehouse.modelling_panel import (
     DataWatermark,
+    coverage_spans,
     daily_panel,
     data_watermark,
     latest_model_version,
@@ -39,7 +40,7 @@ from liftos.warehouse.modelling_panel import (
     source_days,
 )
 from liftos_causal_engine import metrics
-from liftos_causal_engine.dead_letter_watch import DeadLetterWatch
+from liftos_causal_engine.pipeline_watch import PipelineWatch
 from liftos_causal_engine.settings import CausalEngineSettings
 
 __all__ = ["CausalEngine", "run"]
@@ -54,10 +55,10 @@ class CausalEngine:
         client: Client,
         producer: AIOKafkaProducer,
         log: Logger,
-        dead_letters: DeadLetterWatch | None = None,
+        watch: PipelineWatch | None = None,
     ):
         self._settings = settings
-        self._dead_letters = dead_letters
+        self._watch = watch
         self._client = client
         self._producer = producer
         self._log = log
@@ -103,10 +104,11 @@ class CausalEngine:
     async def _completeness(self, panel: pd.DataFrame) -> Completeness:
         """The gate's verdict over the panel's window (:mod:`liftos.pipeline.completeness`)."""
         window = (panel["date"].min().date(), panel["date"].max().date())
+        if self._watch is not None:
+            await self._watch.refresh()
         present = await asyncio.to_thread(source_days, self._client, *window)
-        if self._dead_letters is not None:
-            await self._dead_letters.refresh()
-        letters = self._dead_letters.frame() if self._dead_letters is not None else pd.DataFrame()
+        coverage = await asyncio.to_thread(coverage_spans, self._client, *window)
+        letters = self._watch.dead_letters() if self._watch is not None else pd.DataFrame()
         settings = self._settings
         expected = (
             *settings.expected_sources,
@@ -117,7 +119,9 @@ class CausalEngine:
             settings.completeness_max_dead_letters,
             settings.completeness_max_lag_days,
         )
-        verdict = measure_completeness(present, letters, tuple(dict.fromkeys(expected)), window, policy)
+        verdict = measure_completeness(
+            present, letters, tuple(dict.fromkeys(expected)), window, policy, coverage
+        )
         metrics.COMPLETENESS.set(verdict.score)
         return verdict
 
@@ -210,8 +214,8 @@ async def run(settings: CausalEngineSettings, log: Logger, stop: asyncio.Event) 
     producer = make_producer(settings.kafka, client_suffix="causal-engine")
     await producer.start()
     health = await start_health_server(settings.observability, lambda: None)
-    dead_letters = DeadLetterWatch(settings.kafka)
-    engine = CausalEngine(settings, client, producer, log, dead_letters)
+    watch = PipelineWatch(settings.kafka, client)
+    engine = CausalEngine(settings, client, producer, log, watch)
     log.info("ready", model_version=engine.version, method=settings.method)
     try:
         while not stop.is_set():
@@ -223,6 +227,6 @@ async def run(settings: CausalEngineSettings, log: Logger, stop: asyncio.Event) 
                 await asyncio.wait_for(stop.wait(), settings.check_interval_s)
     finally:
         await health.cleanup()
-        await dead_letters.stop()
+        await watch.stop()
         await producer.stop()
         log.info("stopped")

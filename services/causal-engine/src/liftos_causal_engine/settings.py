@@ -24,7 +24,7 @@ class CausalEngineSettings(RegionalSettings):
         outcome_source: Only this source's store outcome is modelled (``[outcome] source``); None
             sums every source's.
         expected_sources: Sources that must deliver before a refit (default: the project file's
-            enabled sources and spend files); a missing one holds the refit.
+            enabled sources and its files as ``files:<account>``); a missing one holds the refit.
         completeness_threshold / completeness_max_lag_days / completeness_max_dead_letters: the
             completeness gate (:mod:`liftos.pipeline.completeness`).
 

@@ -17,8 +17,8 @@ from liftos.integrations import ProgressUpdate
 from liftos.observability import configure_logging
 from liftos.project import load_project
 from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
-from liftos.topics import ALL_TOPICS, RAW
-from liftos.transformations.file_source import FileSpec, file_events
+from liftos.topics import ALL_TOPICS, COVERAGE, RAW
+from liftos.transformations.file_source import FileSpec, file_coverage, file_events
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import Poller, make_connector
 from liftos_ingestor.settings import IngestorSettings
@@ -102,6 +102,7 @@ async def _publish_all(settings: IngestorSettings, events: list[RawEvent]) -> No
     try:
         for start in range(0, len(events), 5_000):
             await publish(producer, RAW, events[start : start + 5_000])
+        await publish(producer, COVERAGE, file_coverage(events))
     finally:
         await producer.stop()
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from aiokafka import AIOKafkaProducer
 
 from liftos.errors import ConfigError
-from liftos.events import RawEvent
+from liftos.events import IngestionCoverage, RawEvent
 from liftos.integrations import (
     Connector,
     CursorStore,
@@ -18,7 +18,7 @@ from liftos.integrations import (
     sync_connector,
 )
 from liftos.streaming.kafka import publish
-from liftos.topics import RAW
+from liftos.topics import COVERAGE, RAW
 from liftos.transformations.fx_rates import DailyRates
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.settings import IngestorSettings
@@ -54,7 +54,8 @@ async def check_currencies(connector: Connector, rates: DailyRates) -> None:
 
 
 class Poller:
-    """Publishes one source's new and restated records; cursors advance only after broker acks."""
+    """Publishes one source's new and restated records, and each delivered slice's coverage (for the
+    completeness gate); cursors advance only after broker acks."""
 
     def __init__(self, settings: IngestorSettings, producer: AIOKafkaProducer, hooks: IngestorHooks) -> None:
         self._settings = settings
@@ -65,6 +66,9 @@ class Poller:
 
     async def _publish(self, events: Sequence[RawEvent]) -> None:
         await publish(self._producer, RAW, events)
+
+    async def _covered(self, coverage: IngestionCoverage) -> None:
+        await publish(self._producer, COVERAGE, [coverage])
 
     def since(self) -> date:
         """First day wanted on a stream's first poll."""
@@ -87,4 +91,5 @@ class Poller:
             lookback_days=self._settings.lookback_days,
             progress=progress,
             metrics=self._hooks,
+            covered=self._covered,
         )

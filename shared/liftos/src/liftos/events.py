@@ -27,6 +27,7 @@ __all__ = [
     "EffectUpdate",
     "EnrichedRow",
     "Event",
+    "IngestionCoverage",
     "ModelStatus",
     "NormalizedRow",
     "RawEvent",
@@ -328,6 +329,36 @@ class EffectUpdate(Event):
     refresh_stability: float | None = None
     calendar: LowCard = "US"
     completeness: float | None = Field(default=None, ge=0, le=1)
+    schema_version: int = SCHEMA_VERSION
+
+
+class IngestionCoverage(Event):
+    """One slice a source delivered completely: every record of ``account_id`` / ``stream`` from
+    ``start`` to ``end`` (inclusive) was published, zero records included. The completeness gate counts
+    these days as present, so a day without activity is told apart from a day never read.
+
+    Attributes:
+        source: Source name.
+        account_id: Account the slice belongs to.
+        stream: The source's stream.
+        start: First day of the slice.
+        end: Last day (inclusive).
+        records: Records published for the slice.
+        fetched_at: When the slice was read (UTC).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("source", "account_id", "stream", "start")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="ingestion_coverage", partition_by="toYear(start)", version_column="fetched_at"
+    )
+
+    source: LowCard
+    account_id: str
+    stream: LowCard
+    start: date
+    end: date
+    records: int = Field(ge=0)
+    fetched_at: AwareDatetime
     schema_version: int = SCHEMA_VERSION
 
 

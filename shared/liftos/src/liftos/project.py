@@ -44,6 +44,7 @@ __all__ = [
     "RefitSection",
     "SourceSection",
     "load_project",
+    "project_environment",
     "project_paths",
     "service_values",
     "source_values",
@@ -125,7 +126,8 @@ class CompletenessSection(_Section):
 
 
 class OutcomeSection(_Section):
-    """``[outcome]``: which source's store outcome the model explains (default: every source's)."""
+    """``[outcome]``: which source's store outcome the model explains (default: every source's;
+    ``canonical`` for a shop export published with ``liftos ingest file``)."""
 
     source: str | None = None
 
@@ -183,6 +185,14 @@ def project_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]
     project = Path(env.get(PROJECT_FILE_ENV) or DEFAULT_PROJECT_FILE)
     secrets = Path(env.get(SECRETS_FILE_ENV) or project.parent / DEFAULT_SECRETS_FILE)
     return project, secrets
+
+
+def project_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``LIFTOS_PROJECT_FILE`` / ``LIFTOS_SECRETS_FILE`` as absolute paths of the files that exist, for
+    child processes started elsewhere (``liftos up``): they read the same files as their parent."""
+    project, secrets = project_paths(environ)
+    found = {PROJECT_FILE_ENV: project, SECRETS_FILE_ENV: secrets}
+    return {name: str(path.resolve()) for name, path in found.items() if path.exists()}
 
 
 def _read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -264,7 +274,7 @@ def service_values(project: ProjectFile) -> dict[str, Any]:
         "email_cost_per_recipient": project.email_cost_per_recipient,
         "expected_sources": (
             *project.enabled_sources(),
-            *(name for name, f in project.files.items() if f.kind == "spend"),
+            *(f"canonical:{f.account_id or name}" for name, f in project.files.items()),
         ),
     }
     for section in (project.refit, project.completeness):

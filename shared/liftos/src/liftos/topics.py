@@ -13,6 +13,7 @@ from liftos.events import (
     EffectUpdate,
     EnrichedRow,
     Event,
+    IngestionCoverage,
     ModelStatus,
     NormalizedRow,
     RawEvent,
@@ -21,6 +22,7 @@ from liftos.events import (
 
 __all__ = [
     "ALL_TOPICS",
+    "COVERAGE",
     "EFFECTS",
     "ENRICHED",
     "MODEL_STATUS",
@@ -71,5 +73,6 @@ OUTCOMES = TopicSpec(_name("outcomes"), StoreOutcomeRow, partitions=1)
 ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
 MODEL_STATUS = TopicSpec(_name("model_status"), ModelStatus, partitions=1)
+COVERAGE = TopicSpec(_name("coverage"), IngestionCoverage, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS, MODEL_STATUS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS, MODEL_STATUS, COVERAGE)

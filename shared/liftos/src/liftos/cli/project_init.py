@@ -20,7 +20,7 @@ reporting_currency = "USD"      # every amount is converted to this currency (EC
 country = "US"                  # public-holiday calendar of the enricher and the causal model
 # subdivision = "CA"            # regional holidays (ISO 3166-2 subdivision code)
 since = "{since}"               # first day the ingestor reads on its first poll
-# email_cost_per_recipient = 0.01   # estimated email spend per recipient (account currency)
+{until_line}# email_cost_per_recipient = 0.01   # estimated email spend per recipient (account currency)
 
 # One table per API source; delete a table (or set enabled = false) to skip a source.
 # accounts = []  reads every account the credentials can see; list ids to read only those.
@@ -47,7 +47,7 @@ accounts = []                   # empty: every client customer under the manager
 # kind = "outcome"
 
 [outcome]
-# source = "klaviyo"            # whose store outcome the model explains ("files" for a shop export);
+# source = "klaviyo"            # whose store outcome the model explains ("canonical" for a shop file);
                                 # default: the sum over every source that sends one
 
 [fx]
@@ -102,6 +102,7 @@ def _ignore(secrets: Path) -> None:
 
 def init(
     since: Annotated[str, typer.Option(help="First day to read (YYYY-MM-DD).")] = "2025-01-01",
+    until: Annotated[str | None, typer.Option(help="Last day to read (default: today).")] = None,
     base_url: Annotated[
         str | None, typer.Option(help="Point every source at this host (the sandbox: http://127.0.0.1:8765).")
     ] = None,
@@ -113,10 +114,18 @@ def init(
         typer.echo(f"{project} exists; use --force to overwrite it", err=True)
         raise typer.Exit(2)
     token_url = f'\ntoken_url = "{base_url}/token"' if base_url else ""
+    # an emulator finishes Meta's async report runs within a few polls: poll them quickly
+    quick_polls = "\npoll_interval_s = 0.2          # report-run polling (s); real runs take longer"
+    until_line = (
+        f'until = "{until}"               # last day to read\n'
+        if until
+        else '# until = ""  # last day to read (default: today)\n'
+    )
     project.write_text(
         PROJECT_TEMPLATE.format(
             since=since,
-            meta_url=_url_line(base_url),
+            until_line=until_line,
+            meta_url=_url_line(base_url, quick_polls),
             google_url=_url_line(base_url, token_url),
             klaviyo_url=_url_line(base_url),
         )

@@ -1,4 +1,7 @@
-"""The built-in source ``files``: daily spend of any channel and the business outcome, from CSV or Parquet.
+"""Files as a source: daily spend of any channel and the business outcome, from CSV or Parquet.
+
+The rows arrive as the built-in ``canonical`` source (:mod:`liftos.transformations.canonical`, no
+vendor), one account per declared file.
 
 ``liftos ingest file`` reads a file declared under ``[files.<name>]`` of the project file (or given on
 the command line), maps its columns by the declared schema and publishes one raw event per row to
@@ -25,14 +28,15 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from liftos.errors import ConfigError, DataError
-from liftos.events import RawEvent, RequestSlice, idempotency_key
+from liftos.events import IngestionCoverage, RawEvent, RequestSlice, idempotency_key
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
-from liftos.transformations.source_registry import OutputRow, SourceDefinition
+from liftos.transformations.source_registry import Mapper, OutputRow
 
-__all__ = ["FILES", "FILE_SOURCE", "FileSpec", "file_events"]
+__all__ = ["FILE_MAPPERS", "FILE_SOURCE", "FileSpec", "file_coverage", "file_events"]
 
-FILE_SOURCE: Final = "files"
+#: Source name of file rows: the built-in canonical source.
+FILE_SOURCE: Final = "canonical"
 STREAMS: Final = {"spend": "spend_daily", "outcome": "outcome_daily"}
 #: Columns each kind of file needs (after renaming by ``columns``) and those it may have.
 REQUIRED: Final = {"spend": ("date", "spend"), "outcome": ("date", "orders", "revenue")}
@@ -183,7 +187,25 @@ def _blank(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-#: The definition of the built-in file source.
-FILES: Final = SourceDefinition(
-    name=FILE_SOURCE, mappers={"spend_daily": _spend_row, "outcome_daily": _outcome_row}
-)
+#: The mappers of the file streams (part of the canonical source).
+FILE_MAPPERS: Final[Mapping[str, Mapper]] = {"spend_daily": _spend_row, "outcome_daily": _outcome_row}
+
+
+def file_coverage(events: list[RawEvent]) -> list[IngestionCoverage]:
+    """The days a file covers, per account and stream (first to last day of its rows), for the
+    completeness gate: days inside the range without a row are days without activity."""
+    spans: dict[tuple[str, str], list[RawEvent]] = {}
+    for event in events:
+        spans.setdefault((event.account_id, event.stream), []).append(event)
+    return [
+        IngestionCoverage(
+            source=FILE_SOURCE,
+            account_id=account,
+            stream=stream,
+            start=min(e.request_slice.start for e in group),
+            end=max(e.request_slice.end for e in group),
+            records=len(group),
+            fetched_at=group[0].fetched_at,
+        )
+        for (account, stream), group in spans.items()
+    ]

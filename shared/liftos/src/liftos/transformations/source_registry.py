@@ -75,9 +75,8 @@ class SourceDefinition:
 
 def _builtin_definitions() -> tuple[SourceDefinition, ...]:
     from liftos.transformations.canonical import CANONICAL
-    from liftos.transformations.file_source import FILES
 
-    return (CANONICAL, FILES)
+    return (CANONICAL,)
 
 
 def _installed_definitions() -> tuple[SourceDefinition, ...]:

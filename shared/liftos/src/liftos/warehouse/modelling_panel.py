@@ -30,7 +30,14 @@ ORDER BY date, channel
 _OUTCOME_SQL = """
 SELECT date, sum(revenue) AS revenue, sum(orders) AS orders
 FROM store_outcomes FINAL
-{where}
+GROUP BY date
+ORDER BY date
+"""
+
+_SOURCE_OUTCOME_SQL = """
+SELECT date, sum(revenue) AS revenue, sum(orders) AS orders
+FROM store_outcomes FINAL
+WHERE source = {source:String}
 GROUP BY date
 ORDER BY date
 """
@@ -69,6 +76,22 @@ def source_days(client: Client, start: date, end: date) -> pd.DataFrame:
     return frame.assign(date=pd.to_datetime(frame["date"]).dt.date)
 
 
+_COVERAGE_SQL = """
+SELECT source, account_id, stream, start, end FROM ingestion_coverage FINAL
+WHERE end >= {start:Date} AND start <= {end:Date}
+"""
+
+
+def coverage_spans(client: Client, start: date, end: date) -> pd.DataFrame:
+    """``source, account_id, stream, start, end`` of every delivered slice overlapping ``start..end``."""
+    frame = client.query_df(_COVERAGE_SQL, parameters={"start": start, "end": end})
+    if frame.empty:
+        return pd.DataFrame(columns=["source", "account_id", "stream", "start", "end"])
+    return frame.assign(
+        start=pd.to_datetime(frame["start"]).dt.date, end=pd.to_datetime(frame["end"]).dt.date
+    )
+
+
 def daily_panel(client: Client, outcome_source: str | None = None) -> pd.DataFrame:
     """Wide daily panel: ``date``, ``revenue``, ``orders`` and one spend column per channel.
 
@@ -81,10 +104,9 @@ def daily_panel(client: Client, outcome_source: str | None = None) -> pd.DataFra
     """
     spend = client.query_df(_SPEND_SQL)
     if outcome_source is None:
-        outcome = client.query_df(_OUTCOME_SQL.format(where=""))
+        outcome = client.query_df(_OUTCOME_SQL)
     else:
-        where = "WHERE source = {source:String}"
-        outcome = client.query_df(_OUTCOME_SQL.format(where=where), parameters={"source": outcome_source})
+        outcome = client.query_df(_SOURCE_OUTCOME_SQL, parameters={"source": outcome_source})
     if outcome.empty:
         return pd.DataFrame(columns=["date", "revenue", "orders"])
     wide = spend.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum", fill_value=0.0)
