@@ -26,24 +26,12 @@ from liftos.integrations import MemoryCursorStore, RetryPolicy, sync_connector
 from liftos.integrations.klaviyo import KlaviyoConnector
 from liftos_sandbox import WorldSpec
 from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
+from liftos_sandbox.emulators.ratelimit import EmulatedClock
 from liftos_sandbox.emulators.server import EmulatorConfig, build_app
 from liftos_sandbox.world import simulate_world
 
 T = TypeVar("T")
 END = date(2025, 12, 31)
-
-
-class EmulatedClock:
-    """Seconds since an arbitrary epoch; advanced by the connector's waits, read by the emulator."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def measured(
@@ -62,13 +50,13 @@ async def measured(
     connector = KlaviyoConnector(
         **creds, base_url=f"http://127.0.0.1:{port}", policy=RetryPolicy(sleep=clock.sleep), timeout_s=10
     )
-    began, emulated = time.perf_counter(), clock.now
+    began = time.perf_counter()
     try:
         result = await work(connector)
     finally:
         await connector.aclose()
         await runner.cleanup()
-    return result, connector.stats["requests"], clock.now - emulated, time.perf_counter() - began
+    return result, connector.stats["requests"], clock.elapsed, time.perf_counter() - began
 
 
 async def seed_call(connector: KlaviyoConnector) -> int:

@@ -67,7 +67,10 @@ class Project:
         self.root = root
         self.ports = {"8765": free_port(), "9092": free_port(), "8123": free_port()}
         self.background: list[subprocess.Popen[bytes]] = []
-        self.env = os.environ | {
+        inherited = {
+            k: v for k, v in os.environ.items() if k not in ("LIFTOS_PROJECT_FILE", "LIFTOS_SECRETS_FILE")
+        }
+        self.env = inherited | {
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
             # `liftos ingest file` and the test's own reads reach the stack's broker and warehouse
             "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{self.ports['9092']}",
@@ -269,6 +272,7 @@ def test_a_revoked_token_fails_the_check_and_holds_the_model(project: Project) -
             continue
         else:
             project.run(line)
+    _wait(lambda: project.warehouse().command("EXISTS TABLE model_status") == 1, 120, "the warehouse")
     client = project.warehouse()
 
     def held() -> bool:

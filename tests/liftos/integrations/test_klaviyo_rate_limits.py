@@ -15,6 +15,7 @@ import pandas as pd
 from liftos.integrations import RetryPolicy
 from liftos.integrations.klaviyo import KlaviyoConnector
 from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
+from liftos_sandbox.emulators.ratelimit import EmulatedClock
 from liftos_sandbox.emulators.server import EmulatorConfig
 
 from .emulator_harness import one_year_world, running
@@ -27,20 +28,9 @@ LIMITS_AND_FAULTS = EmulatorConfig(
 MAX_REQUESTS = 30
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def test_seed_call_for_a_quarter_completes_within_the_real_limits() -> None:
     world = one_year_world()
-    clock = _Clock()
+    clock = EmulatedClock()
     with running(world, LIMITS_AND_FAULTS, clock=clock) as srv:
         creds: dict[str, Any] = dict(world.credentials["klaviyo"])
         policy = RetryPolicy(sleep=clock.sleep, jitter=lambda: 0.5)
@@ -56,4 +46,4 @@ def test_seed_call_for_a_quarter_completes_within_the_real_limits() -> None:
     )
     assert isinstance(frame["date"].iloc[0], type(pd.Timestamp("2025-10-01").date()))
     assert connector.stats["requests"] <= MAX_REQUESTS
-    assert clock.now - 1_000_000.0 < 120.0  # emulated wall time: waits for 429s and backoff only
+    assert clock.elapsed < 120.0  # emulated wall time: waits for 429s and backoff only

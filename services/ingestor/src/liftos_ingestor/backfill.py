@@ -15,7 +15,7 @@ from liftos.errors import ConfigError
 from liftos.events import RawEvent
 from liftos.integrations import ProgressUpdate
 from liftos.observability import configure_logging
-from liftos.project import load_project
+from liftos.project import FileSourceSection, load_project
 from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
 from liftos.topics import ALL_TOPICS, COVERAGE, RAW
 from liftos.transformations.file_source import FileSpec, file_coverage, file_events
@@ -68,30 +68,20 @@ def ingest_file(
     except ConfigError as error:
         log.error("file refused", file=name, error=str(error))
         raise typer.Exit(2) from None
-    typer.echo(
-        f"{spec.path}: {len(events)} rows published to {RAW.name} "
-        f"as {spec.kind} ({spec.channel or spec.name})"
-    )
+    typer.echo(f"{spec.path}: {len(events)} rows published to {RAW.name} as {spec.kind} ({spec.channel})")
 
 
 def _file_spec(name: str, kind: str | None, channel: str | None, currency: str | None) -> FileSpec:
     project = load_project()
     declared = project.file.files.get(name)
     if declared is not None:
-        return FileSpec(
-            name,
-            project.resolve(declared.path),
-            declared.kind,
-            declared.channel,
-            declared.account_id,
-            declared.currency,
-            declared.columns,
-        )
-    path = Path(name)
+        return FileSpec(name, declared, project.resolve(declared.path))
     if kind not in ("spend", "outcome"):
         known = sorted(project.file.files)
         raise ConfigError(f"{name} is no [files.*] table ({known}); for a path give --kind spend|outcome")
-    return FileSpec(path.stem, path, kind, channel, None, currency)  # type: ignore[arg-type]
+    path = Path(name)
+    section = FileSourceSection(path=path, kind=kind, channel=channel, currency=currency)
+    return FileSpec(path.stem, section, path)
 
 
 async def _publish_all(settings: IngestorSettings, events: list[RawEvent]) -> None:

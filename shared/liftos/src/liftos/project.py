@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -41,6 +41,7 @@ __all__ = [
     "Project",
     "ProjectFile",
     "ProjectFileSource",
+    "ProjectSettings",
     "RefitSection",
     "SourceSection",
     "load_project",
@@ -292,6 +293,27 @@ def source_values(project: ProjectFile, source: str) -> dict[str, Any]:
     if section.accounts:
         values["accounts"] = section.accounts
     return values
+
+
+class ProjectSettings(BaseSettings):
+    """Base of every settings class LiftOS reads: arguments, then ``LIFTOS_*`` variables, then the
+    project file (``project_section`` None: the service keys; a source name: that source's table)."""
+
+    project_section: ClassVar[str | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the project file."""
+        del dotenv_settings
+        project = ProjectFileSource(settings_cls, cls.project_section)
+        return init_settings, env_settings, project, file_secret_settings
 
 
 class ProjectFileSource(PydanticBaseSettingsSource):

@@ -19,9 +19,9 @@ from typing import Annotated, Any, Literal, Self
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
-from liftos.project import ProjectFileSource
+from liftos.project import ProjectSettings
 from liftos.transformations.fx_rates import DailyRates
 
 __all__ = [
@@ -106,7 +106,7 @@ class ObservabilitySettings(_Section):
     log_format: Literal["json", "console"] = "json"
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(ProjectSettings):
     """Base of every service's settings: the mode plus the shared infrastructure sections.
 
     Attributes:
@@ -124,19 +124,6 @@ class ServiceSettings(BaseSettings):
         # a validation error must not echo the raw input: it holds every secret of the environment
         hide_input_in_errors=True,
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments, then ``LIFTOS_*`` variables, then the project file (``liftos.toml``)."""
-        del dotenv_settings
-        return init_settings, env_settings, ProjectFileSource(settings_cls), file_secret_settings
 
     mode: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path(".liftos/state")

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from liftos.project import ProjectFileSource
+from liftos.project import ProjectSettings
 from liftos.settings import NameList
 
 __all__ = ["SourceCredentials"]
 
 
-class SourceCredentials(BaseSettings):
+class SourceCredentials(ProjectSettings):
     """Credentials and options of one source.
 
     Attributes:
@@ -26,19 +26,6 @@ class SourceCredentials(BaseSettings):
     """
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
-    project_section: ClassVar[str]
+    project_section: ClassVar[str | None]
 
     accounts: NameList = ()
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments, then the environment, then ``[sources.<name>]`` of the project file."""
-        del dotenv_settings, file_secret_settings
-        return init_settings, env_settings, ProjectFileSource(settings_cls, cls.project_section)

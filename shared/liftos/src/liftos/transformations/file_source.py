@@ -20,7 +20,7 @@ holds them (strings from a CSV) and are parsed strictly by the mapper, like an A
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -29,6 +29,7 @@ import pandas as pd
 
 from liftos.errors import ConfigError, DataError
 from liftos.events import IngestionCoverage, RawEvent, RequestSlice, idempotency_key
+from liftos.project import FileSourceSection
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
 from liftos.transformations.source_registry import Mapper, OutputRow
@@ -45,25 +46,27 @@ OPTIONAL: Final = {"spend": ("impressions", "clicks", "conversions", "revenue", 
 
 @dataclass(frozen=True)
 class FileSpec:
-    """How to read one file (the ``[files.<name>]`` table).
-
-    Attributes:
-        name: The declaration's name (default account id and channel).
-        path: CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``) file.
-        kind: ``spend`` or ``outcome``.
-        channel: Channel of a spend file (default: ``name``).
-        account_id: Account of the rows (default: ``name``).
-        currency: Currency of the amounts (None: the reporting currency).
-        columns: Target field -> the file's column name.
-    """
+    """One file to read: the name of its declaration, its ``[files.<name>]`` table and its resolved path
+    (``name`` is the default account id and channel)."""
 
     name: str
+    section: FileSourceSection
     path: Path
-    kind: Literal["spend", "outcome"]
-    channel: str | None = None
-    account_id: str | None = None
-    currency: str | None = None
-    columns: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> Literal["spend", "outcome"]:
+        """``spend`` or ``outcome``."""
+        return self.section.kind
+
+    @property
+    def channel(self) -> str:
+        """The channel of a spend file."""
+        return self.section.channel or self.name
+
+    @property
+    def account_id(self) -> str:
+        """The account of the rows."""
+        return self.section.account_id or self.name
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -92,22 +95,22 @@ def file_events(spec: FileSpec, fetched_at: datetime | None = None) -> Iterator[
         ConfigError: the file is missing, of an unknown format, or lacks a required column.
     """
     frame = _read(spec.path)
-    renamed = frame.rename(columns={column: target for target, column in spec.columns.items()})
+    renamed = frame.rename(columns={column: target for target, column in spec.section.columns.items()})
     missing = [c for c in REQUIRED[spec.kind] if c not in renamed.columns]
     if missing:
         raise ConfigError(
             f"{spec.path}: no column for {missing} (columns: {list(frame.columns)}); map them with columns"
         )
     wanted = [c for c in (*REQUIRED[spec.kind], *OPTIONAL[spec.kind]) if c in renamed.columns]
-    account = spec.account_id or spec.name
+    account = spec.account_id
     moment = fetched_at or datetime.now(UTC)
     today = moment.date()
     for index, record in enumerate(renamed[wanted].to_dict("records")):
         row = index + 2
         payload = {key: _jsonable(value) for key, value in record.items()}
-        payload |= {"row": row, "file": spec.path.name, "channel": spec.channel or spec.name}
-        if spec.currency:
-            payload["currency"] = spec.currency
+        payload |= {"row": row, "file": spec.path.name, "channel": spec.channel}
+        if spec.section.currency:
+            payload["currency"] = spec.section.currency
         day = _day_or(payload.get("date"), today)
         yield RawEvent(
             source=FILE_SOURCE,
