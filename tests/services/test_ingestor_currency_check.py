@@ -1,4 +1,4 @@
-"""The ingestor refuses, before reading a record, a source whose accounts bill in an unconvertible currency."""
+"""The ingestor refuses a source whose accounts bill in an unconvertible currency, before any record."""
 
 from __future__ import annotations
 

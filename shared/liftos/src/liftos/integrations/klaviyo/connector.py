@@ -82,6 +82,7 @@ class KlaviyoConnector(Connector):
         self.report_window_days = report_window_days
         self.timezone = timezone
         self._metric_ids: dict[str, str] | None = None
+        self._currency: str | None = None
 
     @property
     def configured_account(self) -> str | None:
@@ -117,6 +118,20 @@ class KlaviyoConnector(Connector):
         if public and public not in {info.account_id for info in found}:
             raise ConfigError(f"klaviyo: the API key belongs to {found[0].account_id}, not {public}")
         return found
+
+    async def account_currency(self) -> str:
+        """The account's preferred currency (``/api/accounts``, read once): the currency of the daily
+        records this connector derives (metric aggregates carry none), so the normalizer converts them.
+
+        Raises:
+            ConfigError: the account states no currency.
+        """
+        if self._currency is None:
+            currency = (await self.account_details())[0].currency
+            if not currency:
+                raise ConfigError("klaviyo: the account states no preferred_currency")
+            self._currency = str(currency)
+        return self._currency
 
     async def check(self) -> SourceCheck:
         """The key's account, the pinned revision, and the steady-window headroom it reports."""
@@ -195,11 +210,17 @@ class KlaviyoConnector(Connector):
 
     async def _outcomes(self, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         endpoint, metric_id = ENDPOINTS["store_outcomes"], await self.conversion_metric_id()
+        currency = await self.account_currency()
         for piece in split_range(request_slice.start, request_slice.end, OUTCOME_STEP_DAYS):
             body = aggregate_body(metric_id, piece.start, piece.end, self.timezone)
             response = await self.http.send_json(endpoint.request(json=body), endpoint.name)
             rows = explode_aggregate(dig(response, endpoint.records_path), metric_id)
-            yield [RawRecord(row, (metric_id, str(row["date"])[:10], str(row["dimensions"]))) for row in rows]
+            yield [
+                RawRecord(
+                    {**row, "currency": currency}, (metric_id, str(row["date"])[:10], str(row["dimensions"]))
+                )
+                for row in rows
+            ]
 
     async def _message_records(self, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         stats = tuple(s for s in request_slice.params.get("statistics", "").split(",") if s)

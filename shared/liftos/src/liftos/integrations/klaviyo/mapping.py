@@ -39,8 +39,9 @@ def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[O
     Klaviyo reports no spend: ``spend`` is the documented estimate recipients x
     ``context.email_cost_per_recipient``. ``impressions`` = recipients, ``clicks`` = clicks,
     ``conversions`` / ``revenue`` = the report's conversions / conversion_value (Placed Order).
-    The day is the request window (``request_slice.start``; the payload carries none). Klaviyo
-    records carry no currency: the account lookup of the context, else the reporting currency.
+    The day is the request window (``request_slice.start``; the payload carries none). Values
+    reports carry no currency: the account lookup of the context, else the reporting currency (the
+    daily ``message_daily`` records carry the account's, added by the connector).
     """
     on = tv.single_day(event.request_slice.start, event.request_slice.end, "report window")
     return [_message_row(event, context, on, REPORT_KIND[event.stream])]
@@ -76,14 +77,16 @@ def _message_row(event: RawEvent, context: MappingContext, on: date, kind: str) 
         "revenue": tv.number(stats.get("conversion_value"), "statistics.conversion_value"),
         "extras": {k: tv.number(stats[k], f"statistics.{k}") for k in EXTRA_STATISTICS if k in stats},
     }
-    return tv.build_marketing_row(event, context, context.currency_of(event.account_id), fields)
+    currency = context.currency_of(event.account_id, event.payload.get("currency"))
+    return tv.build_marketing_row(event, context, currency, fields)
 
 
 def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[OutputRow]:
     """One day of the Placed Order aggregate → one StoreOutcomeRow (orders = count, revenue = sum_value).
 
     The date is the bucket's local date (the aggregate's time zone); revenue is converted from the
-    account currency (context lookup, else reporting) to the reporting currency.
+    account currency (the record's ``currency``, which the connector adds from the account, else the
+    context lookup, else reporting) to the reporting currency at the rate of the day.
     """
     p = event.payload
     if p.get("dimensions"):
@@ -95,7 +98,7 @@ def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[
         tv.build_outcome_row(
             event,
             context,
-            context.currency_of(event.account_id),
+            context.currency_of(event.account_id, p.get("currency")),
             tv.day(p.get("date"), "date"),
             tv.count(measurements.get("count"), "measurements.count"),
             tv.number(measurements.get("sum_value"), "measurements.sum_value"),
