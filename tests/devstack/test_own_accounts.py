@@ -210,7 +210,7 @@ def test_the_readme_on_the_sandbox_reads_every_account_to_the_cent(project: Proj
     # step 5 of the section: declare the files, the outcome from the shop's orders, then publish them
     tv = _write_files(project.root, world)
     project_file = project.root / "liftos.toml"
-    text = project_file.read_text().replace('# source = "klaviyo"', 'source = "canonical"')
+    text = project_file.read_text().replace('# source = "canonical"', 'source = "canonical"')
     project_file.write_text(text + "\n" + readme_files_toml())
     assert "files.tv: OK" in project.run("liftos check").stdout
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from liftos.project import DEFAULT_SECRETS_FILE, project_paths
+from liftos.transformations.source_registry import SourceDefinition, source_definitions
 
 __all__ = ["PROJECT_TEMPLATE", "SECRETS_TEMPLATE", "register"]
 
@@ -19,20 +20,12 @@ PROJECT_TEMPLATE = """\
 reporting_currency = "USD"      # every amount is converted to this currency (ECB rate of its day)
 country = "US"                  # public-holiday calendar of the enricher and the causal model
 # subdivision = "CA"            # regional holidays (ISO 3166-2 subdivision code)
-since = "{since}"               # first day the ingestor reads on its first poll
+since = "{since}"             # first day the ingestor reads on its first poll
 {until_line}# email_cost_per_recipient = 0.01   # estimated email spend per recipient (account currency)
 
 # One table per API source; delete a table (or set enabled = false) to skip a source.
 # accounts = []  reads every account the credentials can see; list ids to read only those.
-[sources.meta]
-accounts = []                   # e.g. ["act_1234567890"]; empty: every ad account of the token
-{meta_url}
-[sources.google_ads]
-accounts = []                   # empty: every client customer under the manager below
-# login_customer_id = "123-456-7890"   # your manager (MCC) account; may also live in the secrets file
-{google_url}
-[sources.klaviyo]
-{klaviyo_url}
+{sources}
 # Daily spend of channels without an API (TV, podcasts, affiliates) and the shop's own orders:
 # `liftos ingest file NAME` publishes them through the same stages.
 # [files.tv]
@@ -47,8 +40,8 @@ accounts = []                   # empty: every client customer under the manager
 # kind = "outcome"
 
 [outcome]
-# source = "klaviyo"            # whose store outcome the model explains ("canonical" for a shop file);
-                                # default: the sum over every source that sends one
+# source = "canonical"          # whose store outcome the model explains: a source's name, or
+                                # "canonical" for a shop file; default: the sum over every source
 
 [fx]
 source = "ecb"                  # daily ECB reference rates (offline history); "none": fixed rates only
@@ -70,26 +63,25 @@ SECRETS_TEMPLATE = """\
 # liftos.secrets.toml: tokens and keys. Never commit this file (`liftos init` adds it to .gitignore).
 # Same tables as liftos.toml; LIFTOS_<SOURCE>__<KEY> environment variables override them.
 
-[sources.meta]
-# access_token = ""             # system-user token with ads_read
-# app_secret = ""               # optional: adds appsecret_proof to every call
-
-[sources.google_ads]
-# client_id = ""
-# client_secret = ""
-# refresh_token = ""
-# developer_token = ""          # optional since Sep 2026
-# login_customer_id = ""        # manager account whose clients are read
-
-[sources.klaviyo]
-# api_key = ""                  # private key pk_... (scopes: accounts, campaigns, flows, metrics:read)
-"""
+{sources}"""
 
 
-def _url_line(base_url: str | None, extra: str = "") -> str:
-    if base_url is None:
-        return ""
-    return f'base_url = "{base_url}"{extra}\n'
+def _api_sources() -> list[SourceDefinition]:
+    """The installed sources with an API connector, by name (the source table)."""
+    unique = {d.name: d for d in source_definitions().values() if d.connector is not None}
+    return [unique[name] for name in sorted(unique)]
+
+
+def _with_host(template: str, base_url: str | None) -> str:
+    """``template`` with its ``#? `` lines kept (host filled in) when ``base_url`` is given, else dropped."""
+    lines = []
+    for line in template.splitlines():
+        if line.startswith("#? "):
+            if base_url is None:
+                continue
+            line = line.removeprefix("#? ").replace("{base_url}", base_url)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _ignore(secrets: Path) -> None:
@@ -113,25 +105,22 @@ def init(
     if project.exists() and not force:
         typer.echo(f"{project} exists; use --force to overwrite it", err=True)
         raise typer.Exit(2)
-    token_url = f'\ntoken_url = "{base_url}/token"' if base_url else ""
-    # an emulator finishes Meta's async report runs within a few polls: poll them quickly
-    quick_polls = "\npoll_interval_s = 0.2          # report-run polling (s); real runs take longer"
     until_line = (
-        f'until = "{until}"               # last day to read\n'
+        f'until = "{until}"             # last day to read\n'
         if until
-        else '# until = ""  # last day to read (default: today)\n'
+        else '# until = "2025-12-31"        # last day to read (default: today)\n'
     )
     project.write_text(
         PROJECT_TEMPLATE.format(
             since=since,
             until_line=until_line,
-            meta_url=_url_line(base_url, quick_polls),
-            google_url=_url_line(base_url, token_url),
-            klaviyo_url=_url_line(base_url),
+            sources="\n".join(_with_host(d.project_template, base_url) for d in _api_sources()),
         )
     )
     if not secrets.exists() or force:
-        secrets.write_text(SECRETS_TEMPLATE)
+        secrets.write_text(
+            SECRETS_TEMPLATE.format(sources="\n".join(d.secrets_template for d in _api_sources()))
+        )
         secrets.chmod(0o600)
     _ignore(secrets)
     typer.echo(f"wrote {project} and {secrets} ({DEFAULT_SECRETS_FILE} is in .gitignore); next: liftos check")

@@ -67,3 +67,22 @@ class GoogleAdsCredentials(SourceCredentials):
 
 def customer_digits(value: str | None) -> str | None:
     return None if value is None else value.replace("-", "").strip()
+
+
+#: The commented table ``liftos init`` writes into ``liftos.toml`` (``#?`` lines: with ``--base-url``).
+PROJECT_TEMPLATE = """\
+[sources.google_ads]
+accounts = []                   # empty: every client customer under the manager below
+# login_customer_id = "123-456-7890"   # your manager (MCC) account; may also live in the secrets file
+#? base_url = "{base_url}"
+#? token_url = "{base_url}/token"
+"""
+#: The commented table ``liftos init`` writes into ``liftos.secrets.toml``.
+SECRETS_TEMPLATE = """\
+[sources.google_ads]
+# client_id = ""
+# client_secret = ""
+# refresh_token = ""
+# developer_token = ""          # optional since Sep 2026
+# login_customer_id = ""        # manager account whose clients are read
+"""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from liftos.errors import DataError
 from liftos.events import RawEvent
-from liftos.integrations.klaviyo.settings import REPORT_KIND, SOURCE
+from liftos.integrations.klaviyo.settings import PROJECT_TEMPLATE, REPORT_KIND, SECRETS_TEMPLATE, SOURCE
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
 from liftos.transformations.raw_events import OutputRow, skip
@@ -148,4 +148,6 @@ DEFINITION = SourceDefinition(
         default_platform="email",
         derive=_cost_estimate,
     ),
+    project_template=PROJECT_TEMPLATE,
+    secrets_template=SECRETS_TEMPLATE,
 )

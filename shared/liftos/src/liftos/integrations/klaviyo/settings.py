@@ -67,3 +67,15 @@ class KlaviyoCredentials(SourceCredentials):
     public_key: str | None = None
     base_url: str = DEFAULT_BASE_URL
     revision: str = DEFAULT_REVISION
+
+
+#: The commented table ``liftos init`` writes into ``liftos.toml`` (``#?`` lines: with ``--base-url``).
+PROJECT_TEMPLATE = """\
+[sources.klaviyo]
+#? base_url = "{base_url}"
+"""
+#: The commented table ``liftos init`` writes into ``liftos.secrets.toml``.
+SECRETS_TEMPLATE = """\
+[sources.klaviyo]
+# api_key = ""                  # private key pk_... (scopes: accounts, campaigns, flows, metrics:read)
+"""

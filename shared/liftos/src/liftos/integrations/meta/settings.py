@@ -76,3 +76,18 @@ class MetaCredentials(SourceCredentials):
     api_version: str = DEFAULT_API_VERSION
     poll_interval_s: float = POLL_START_S
     use_async: bool = True
+
+
+#: The commented table ``liftos init`` writes into ``liftos.toml`` (``#?`` lines: with ``--base-url``).
+PROJECT_TEMPLATE = """\
+[sources.meta]
+accounts = []                   # e.g. ["act_1234567890"]; empty: every ad account of the token
+#? base_url = "{base_url}"
+#? poll_interval_s = 0.2          # report-run polling (s): an emulator finishes runs within a few polls
+"""
+#: The commented table ``liftos init`` writes into ``liftos.secrets.toml``.
+SECRETS_TEMPLATE = """\
+[sources.meta]
+# access_token = ""             # system-user token with ads_read
+# app_secret = ""               # optional: adds appsecret_proof to every call
+"""
