@@ -75,7 +75,7 @@ def expected_per_channel(world: World) -> dict[str, tuple[int, float]]:
     """Rows and spend per channel that the simulator implies (spend converted row by row to the
     reporting currency, as the normalizer does, and the total rounded to the cent)."""
     daily = world.daily
-    fx = daily["currency"].map(world.fx_to_reporting)
+    fx = world.fx_of(daily)
     spend = daily["spend"] * fx
     rows = daily.groupby("channel").size()
     totals = spend.groupby(daily["channel"]).sum()

@@ -44,6 +44,8 @@ async def _sync(
 
 @pytest.fixture
 def metrics(mocked: respx.MockRouter) -> respx.Route:
+    # the account (its preferred currency travels with the derived daily records)
+    mocked.get(f"{BASE}/api/accounts").mock(return_value=recorded("klaviyo_accounts"))
     return mocked.get(f"{BASE}/api/metrics").mock(return_value=recorded("klaviyo_metrics"))
 
 

@@ -69,7 +69,7 @@ class Loaded:
 
 
 def _normalized(world: World, row: Any, version: int, spend_factor: float = 1.0) -> NormalizedRow:
-    fx = world.fx_to_reporting[row.currency]
+    fx = float(world.fx_daily.at[row.date, row.currency])
     return NormalizedRow(
         date=row.date.date(),
         channel=row.channel,
@@ -211,6 +211,9 @@ def test_page_shows_the_latest_version_numbers(page: Path, loaded: Loaded) -> No
         assert f"{fmt_money(update.ci_lower)} – {fmt_money(update.ci_upper)}" in text
     for old in first:  # the older version's lifts are not on the page
         assert fmt_money(old.revenue_lift) not in text
+    # the completeness the version was fitted on, and the latest gate (none ran for these versions)
+    assert '<span id="completeness">not measured</span>' in text
+    assert '<span id="latest-gate">none yet</span>' in text
 
 
 def test_page_is_self_contained(page: Path) -> None:

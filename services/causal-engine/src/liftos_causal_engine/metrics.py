@@ -2,7 +2,17 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["DRIFT_ALARMS", "EFFECTS_PUBLISHED", "FIT_SECONDS", "LAST_FIT", "MODEL_VERSION", "RETRAINS"]
+__all__ = [
+    "COMPLETENESS",
+    "DRIFT_ALARMS",
+    "EFFECTS_PUBLISHED",
+    "FIT_SECONDS",
+    "HELD",
+    "HOLDS",
+    "LAST_FIT",
+    "MODEL_VERSION",
+    "RETRAINS",
+]
 
 RETRAINS = Counter("liftos_causal_engine_retrains_total", "Retrains", ["outcome", "trigger"])
 FIT_SECONDS = Histogram(
@@ -17,6 +27,13 @@ EFFECTS_PUBLISHED = Counter(
 )
 DRIFT_ALARMS = Counter(
     "liftos_causal_engine_drift_alarms_total", "Drift detected in one-step-ahead residuals (early refit)"
+)
+
+HELD = Gauge("liftos_causal_engine_held", "1 while the completeness gate holds refits, else 0")
+HOLDS = Counter("liftos_causal_engine_holds_total", "Refits held by the completeness gate")
+COMPLETENESS = Gauge(
+    "liftos_causal_engine_completeness_ratio",
+    "Lowest share of expected days present over every source account, at the last gate",
 )
 
 for _outcome in ("published", "failed"):

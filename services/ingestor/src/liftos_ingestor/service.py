@@ -50,9 +50,10 @@ async def _poll_forever(
 ) -> None:
     """Poll one source until ``stop``; a configuration error ends this source's polling, not the process.
 
-    After a transient failure the next poll waits :func:`retry_delay`; after a data error (a response
-    the connector refused: a page cap, a cycling cursor, a link off the API's origin) the full
-    interval, so a hostile API is not hammered.
+    The poller checks every account's currency against the FX rates before the source's first poll (a
+    currency without a rate is a configuration error). After a transient failure the next poll waits
+    :func:`retry_delay`; after a data error (a response the connector refused: a page cap, a cycling
+    cursor, a link off the API's origin) the full interval, so a hostile API is not hammered.
     """
     metrics.SOURCE_UP.labels(source).set(1)
     while not stop.is_set():

@@ -1,6 +1,7 @@
 """Settings of the ingestor service (``LIFTOS_`` environment variables).
 
-Connector credentials are read by each connector from its own ``LIFTOS_<SOURCE>__…`` variables
+Connector credentials are read by each connector from ``[sources.<source>]`` of the project file and
+its secrets file, and from its own ``LIFTOS_<SOURCE>__…`` variables, which override them
 (e.g. ``LIFTOS_META__ACCESS_TOKEN``, ``LIFTOS_GOOGLE_ADS__REFRESH_TOKEN``, ``LIFTOS_KLAVIYO__API_KEY``;
 see :mod:`liftos.integrations`), as ``SecretStr``.
 """
@@ -12,16 +13,19 @@ from datetime import date
 from pydantic import Field
 
 from liftos.integrations.http_core import ConnectorLimits
-from liftos.settings import ServiceSettings
+from liftos.settings import CurrencySettings, NameList
 
 __all__ = ["IngestorSettings"]
 
 
-class IngestorSettings(ServiceSettings):
+class IngestorSettings(CurrencySettings):
     """Ingestor settings.
 
     Attributes:
-        sources: Connectors to poll (``meta``, ``google_ads``, ``klaviyo``); empty polls nothing.
+        sources: Connectors to poll, ``LIFTOS_SOURCES=meta,google_ads`` (or a JSON list), default the
+            enabled ``[sources.*]`` tables of the project file; empty polls nothing.
+        reporting_currency, fx_source, fx_rates: checked at start-up: every discovered account's
+            currency must have a rate (:class:`~liftos.settings.CurrencySettings`).
         poll_interval_s: Seconds between two polls of one source.
         since: First day ever wanted; the first poll of a stream starts here (default: 90 days ago).
         until: Last day to read (default: today); set for a fixed-window backfill or the sandbox.
@@ -33,7 +37,7 @@ class IngestorSettings(ServiceSettings):
             a source is parked after a server asked to wait.
     """
 
-    sources: tuple[str, ...] = ()
+    sources: NameList = ()
     poll_interval_s: float = Field(default=900.0, gt=0)
     since: date | None = None
     until: date | None = None

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from liftos.errors import ConfigError, TransientError
+from liftos.project import project_environment
 from liftos_devstack.broker import broker_argv, free_port, wait_for_port
 
 __all__ = [
@@ -141,8 +142,9 @@ class EmbeddedStack:
 
     @property
     def service_env(self) -> dict[str, str]:
-        """Environment that points a LiftOS process at this stack's broker and warehouse."""
-        return {
+        """Environment that points a LiftOS process at this stack's broker and warehouse (and at the
+        project file the stack was started with)."""
+        return project_environment() | {
             "LIFTOS_MODE": "embedded",
             "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{self.ports.kafka}",
             "LIFTOS_WAREHOUSE__HOST": "127.0.0.1",

@@ -27,6 +27,8 @@ __all__ = [
     "EffectUpdate",
     "EnrichedRow",
     "Event",
+    "IngestionCoverage",
+    "ModelStatus",
     "NormalizedRow",
     "RawEvent",
     "RequestSlice",
@@ -324,6 +326,9 @@ class EffectUpdate(Event):
             ``ci_upper_28d`` its interval and ``incremental_roas_28d`` = lift / spend.
         spend_90d: The same for the trailing 90 days (``revenue_lift_90d``, ``ci_lower_90d``,
             ``ci_upper_90d``, ``incremental_roas_90d``).
+        completeness: The data completeness the version was fitted on: the lowest share of expected
+            days present over every source account (:mod:`liftos.pipeline.completeness`); None when
+            not measured (versions from before the gate). ``data_completeness`` has the per-account shares.
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -370,3 +375,65 @@ class EffectUpdate(Event):
     ci_lower_90d: float | None = None
     ci_upper_90d: float | None = None
     incremental_roas_90d: float | None = None
+    completeness: float | None = Field(default=None, ge=0, le=1)
+
+
+class IngestionCoverage(Event):
+    """One slice a source delivered completely: every record of ``account_id`` / ``stream`` from
+    ``start`` to ``end`` (inclusive) was published, zero records included. The completeness gate counts
+    these days as present, so a day without activity is told apart from a day never read.
+
+    Attributes:
+        source: Source name.
+        account_id: Account the slice belongs to.
+        stream: The source's stream.
+        start: First day of the slice.
+        end: Last day (inclusive).
+        records: Records published for the slice.
+        fetched_at: When the slice was read (UTC).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("source", "account_id", "stream", "start")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="ingestion_coverage", partition_by="toYear(start)", version_column="fetched_at"
+    )
+
+    source: LowCard
+    account_id: str
+    stream: LowCard
+    start: date
+    end: date
+    records: int = Field(ge=0)
+    fetched_at: AwareDatetime
+    schema_version: int = SCHEMA_VERSION
+
+
+class ModelStatus(Event):
+    """The causal engine's verdict before a refit: a version was ``published``, or the refit was ``held``
+    because the data was not complete enough (``reasons`` says what is missing).
+
+    Attributes:
+        checked_at: When the gate ran (UTC).
+        status: ``published`` or ``held``.
+        model_version: The version published (held: the latest published one, 0 when none).
+        window_start: First day of the data window.
+        window_end: Last day (inclusive).
+        completeness: Lowest share of expected days present over every source account.
+        dead_letters: Dead letters in the window.
+        reasons: What is missing, ``"; "``-joined (empty when published).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("checked_at",)
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="model_status", partition_by="toYYYYMM(checked_at)", version_column="checked_at"
+    )
+
+    checked_at: AwareDatetime
+    status: LowCard
+    model_version: int = Field(ge=0)
+    window_start: date
+    window_end: date
+    completeness: float = Field(ge=0, le=1)
+    dead_letters: int = Field(ge=0)
+    reasons: str = ""
+    schema_version: int = SCHEMA_VERSION

@@ -1,7 +1,8 @@
 """Settings sections shared by every service, and the base class each service's settings extend.
 
-Every service reads its settings exactly once, at its entry point, from ``LIFTOS_``-prefixed
-environment variables with ``__`` between nested sections, e.g.::
+Every service reads its settings exactly once, at its entry point, from the project file
+``liftos.toml`` (:mod:`liftos.project`) and ``LIFTOS_``-prefixed environment variables, which override
+the file, with ``__`` between nested sections, e.g.::
 
     LIFTOS_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092
     LIFTOS_WAREHOUSE__PASSWORD=...
@@ -15,15 +16,29 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from liftos.project import ProjectSettings
+from liftos.transformations.fx_rates import DailyRates
 
 __all__ = [
     "PLACEHOLDER_SECRETS",
     "SQL_IDENTIFIER",
+    "CurrencySettings",
     "KafkaSettings",
+    "NameList",
     "ObservabilitySettings",
     "RegionalSettings",
     "ServiceSettings",
@@ -36,6 +51,23 @@ PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password",
 #: A name LiftOS puts into SQL as an identifier (the database): letters, digits and ``_``, not
 #: starting with a digit, at most 64 characters; anything else is refused, never quoted.
 SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _name_list(value: Any) -> Any:
+    """``meta,google_ads`` or a JSON list (``["meta"]``) from the environment; lists pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ValueError(f"not a JSON list: {text[:60]!r}") from None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+#: A list of names read from the environment as ``a,b,c`` (or a JSON list), e.g. ``LIFTOS_SOURCES=meta``.
+NameList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_name_list)]
 
 
 class _Section(BaseModel):
@@ -101,7 +133,7 @@ class ObservabilitySettings(_Section):
     log_format: Literal["json", "console"] = "json"
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(ProjectSettings):
     """Base of every service's settings: the mode plus the shared infrastructure sections.
 
     Attributes:
@@ -180,3 +212,22 @@ class RegionalSettings(ServiceSettings):
 def region_label(country: str, subdivision: str | None) -> str:
     """``country`` and ``subdivision`` as one label (ISO 3166-2 style): ``US``, ``DE-BY``."""
     return f"{country}-{subdivision}" if subdivision else country
+
+
+class CurrencySettings(ServiceSettings):
+    """Settings of a service that converts money (the normalizer) or checks that it can (the ingestor).
+
+    Attributes:
+        reporting_currency: ISO code every output amount is converted to (``LIFTOS_REPORTING_CURRENCY``).
+        fx_source: ``ecb``: daily ECB reference rates (offline history); ``none``: fixed rates only.
+        fx_rates: Fixed reporting-currency units per one unit of a currency, as JSON
+            (``LIFTOS_FX_RATES='{"HKD": 0.128}'``), used on every day; they override the daily rates.
+    """
+
+    reporting_currency: str = "USD"
+    fx_source: Literal["ecb", "none"] = "ecb"
+    fx_rates: dict[str, float] = Field(default_factory=dict)
+
+    def daily_rates(self) -> DailyRates:
+        """The daily rates these settings describe (raises ConfigError on a bad rate or currency)."""
+        return DailyRates(self.reporting_currency, self.fx_rates, history=self.fx_source == "ecb")

@@ -13,6 +13,8 @@ from liftos.events import (
     EffectUpdate,
     EnrichedRow,
     Event,
+    IngestionCoverage,
+    ModelStatus,
     NormalizedRow,
     RawEvent,
     StoreOutcomeRow,
@@ -20,8 +22,10 @@ from liftos.events import (
 
 __all__ = [
     "ALL_TOPICS",
+    "COVERAGE",
     "EFFECTS",
     "ENRICHED",
+    "MODEL_STATUS",
     "NORMALIZED",
     "OUTCOMES",
     "RAW",
@@ -68,5 +72,7 @@ NORMALIZED = TopicSpec(_name("normalized"), NormalizedRow, partitions=6)
 OUTCOMES = TopicSpec(_name("outcomes"), StoreOutcomeRow, partitions=1)
 ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
+MODEL_STATUS = TopicSpec(_name("model_status"), ModelStatus, partitions=1)
+COVERAGE = TopicSpec(_name("coverage"), IngestionCoverage, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS, MODEL_STATUS, COVERAGE)

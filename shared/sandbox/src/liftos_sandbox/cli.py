@@ -66,10 +66,44 @@ def truth(
     _print_json(result)
 
 
+#: Keys of ``liftos sandbox credentials --format toml``: what a user puts in ``liftos.secrets.toml``
+#: (the secrets, and the Google manager whose client customers are discovered; no pinned customer).
+_SECRETS_FILE_KEYS = {
+    "meta": ("access_token", "app_secret"),
+    "google_ads": ("developer_token", "client_id", "client_secret", "refresh_token", "login_customer_id"),
+    "klaviyo": ("api_key",),
+}
+
+
+def _secrets_toml(creds: dict[str, dict[str, str]]) -> str:
+    lines = ["# liftos.secrets.toml for the sandbox (keep real secrets files out of git)"]
+    for source, keys in _SECRETS_FILE_KEYS.items():
+        lines += ["", f"[sources.{source}]"]
+        lines += [f'{key} = "{creds[source][key]}"' for key in keys]
+    return "\n".join(lines) + "\n"
+
+
+class CredentialsFormat(StrEnum):
+    """Output formats of ``liftos sandbox credentials``."""
+
+    json = "json"
+    toml = "toml"
+
+
 @app.command("credentials")
-def credentials(seed: SeedOption) -> None:
-    """Print the credentials the emulators of the world of SEED accept, as JSON."""
-    _print_json(credentials_for_seed(seed))
+def credentials(
+    seed: SeedOption,
+    output: Annotated[
+        CredentialsFormat, typer.Option("--format", help="json, or toml for liftos.secrets.toml")
+    ] = CredentialsFormat.json,
+) -> None:
+    """Print the credentials the emulators of the world of SEED accept (JSON, or a secrets file)."""
+    creds = credentials_for_seed(seed)
+    if output is CredentialsFormat.toml:
+        sys.stdout.write(_secrets_toml(creds))
+        sys.stdout.flush()
+        return
+    _print_json(creds)
 
 
 @app.callback(invoke_without_command=True)
@@ -87,6 +121,10 @@ def serve_emulators(
     rate_limits: Annotated[
         bool, typer.Option(help="Enforce Klaviyo's documented rate tiers (off for fast demos and tests).")
     ] = True,
+    revoke: Annotated[
+        list[str] | None,
+        typer.Option(help="Refuse this platform's credentials as revoked (meta, google_ads, klaviyo)."),
+    ] = None,
 ) -> None:
     """Without a sub-command: serve the emulators in the foreground until SIGTERM (needs --port)."""
     if ctx.invoked_subcommand is not None:
@@ -107,4 +145,5 @@ def serve_emulators(
         _parse_day(end, "--end"),
         entities,
         rate_limits,
+        tuple(revoke or ()),
     )

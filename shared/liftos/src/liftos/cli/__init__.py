@@ -33,7 +33,12 @@ app = typer.Typer(
 )
 
 #: Modules of the product's own commands; each has ``register(app)``.
-_PRODUCT_COMMANDS: Final[tuple[str, ...]] = ("liftos.cli.schema", "liftos.cli.report")
+_PRODUCT_COMMANDS: Final[tuple[str, ...]] = (
+    "liftos.cli.schema",
+    "liftos.cli.report",
+    "liftos.cli.project_init",
+    "liftos.cli.check",
+)
 
 #: Commands that other packages provide, and the package that provides each.
 _PROVIDED_BY: Final[dict[str, str]] = {

@@ -31,6 +31,7 @@ from liftos.integrations.http_core import (
     RetryPolicy,
     make_async_client,
 )
+from liftos.integrations.source_check import AccountInfo, SourceCheck
 from liftos.transformations.source_registry import source_definition, source_definitions
 
 __all__ = [
@@ -204,6 +205,22 @@ class Connector(ABC):
     @abstractmethod
     async def accounts(self) -> list[str]:
         """The account ids to sync: the configured one, else those the credentials can read."""
+
+    async def account_details(self) -> list[AccountInfo]:
+        """The accounts to sync with their currency and time zone (where the API tells them)."""
+        return [AccountInfo(account) for account in await self.accounts()]
+
+    async def check(self) -> SourceCheck:
+        """One round of calls: credentials valid, API version served, accounts and their currencies.
+
+        A failure is a verdict, never an exception; vendors add scopes and rate-limit headroom.
+        """
+        try:
+            details = await self.account_details()
+        except LiftOSError as error:
+            return SourceCheck(self.source, ok=False, problems=(str(error),))
+        problems = () if details else ("no account readable with these credentials",)
+        return SourceCheck(self.source, ok=not problems, accounts=tuple(details), problems=problems)
 
     @abstractmethod
     def slice_plan(self, stream: str) -> SlicePlan:

@@ -457,6 +457,7 @@ class HttpClient:
         metrics: Metric hooks.
         client: The httpx client (one per connector; created by :func:`make_async_client`).
         stats: Counters since creation: ``requests`` and ``retry:<reason>``.
+        last_headers: Headers of the last successful response (rate-limit usage for ``liftos check``).
         limits: Body cap, request deadline, Retry-After ceiling, further allowed origins.
 
     Raises:
@@ -473,6 +474,7 @@ class HttpClient:
     metrics: HttpMetrics = field(default_factory=NullMetrics)
     client: httpx.AsyncClient = field(default_factory=make_async_client)
     stats: Counter[str] = field(default_factory=Counter)
+    last_headers: httpx.Headers = field(default_factory=httpx.Headers)
     limits: ConnectorLimits = field(default_factory=ConnectorLimits)
 
     def __post_init__(self) -> None:
@@ -603,6 +605,7 @@ class HttpClient:
             if body is _INVALID:
                 state.malformed += 1
                 raise _Retryable(f"malformed JSON body from {where}", "malformed")
+            self.last_headers = response.headers
             return body
         return await self._on_error(response, body, content, where, state)
 

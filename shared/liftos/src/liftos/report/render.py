@@ -270,6 +270,13 @@ def _metadata_section(meta: ModelMetadata, generated: datetime) -> str:
         ("window", f"{meta.window_start} – {meta.window_end} ({meta.window_days} days)"),
         ("outcome", _e(meta.outcome)),
         ("confidence level", f"{meta.confidence_level:.0%}"),
+        (
+            "data completeness",
+            '<span id="completeness">'
+            + ("not measured" if meta.completeness is None else f"{meta.completeness:.1%}")
+            + "</span> of expected source-account days present when fitted",
+        ),
+        ("latest completeness gate", f'<span id="latest-gate">{_e(meta.latest_gate or "none yet")}</span>'),
         ("report generated", _e(generated.strftime("%Y-%m-%d %H:%M:%S %Z"))),
     ]
     body = "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"

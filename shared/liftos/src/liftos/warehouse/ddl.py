@@ -13,7 +13,15 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
-from liftos.events import ClickHouseType, EffectUpdate, EnrichedRow, Event, StoreOutcomeRow
+from liftos.events import (
+    ClickHouseType,
+    EffectUpdate,
+    EnrichedRow,
+    Event,
+    IngestionCoverage,
+    ModelStatus,
+    StoreOutcomeRow,
+)
 from liftos.settings import SQL_IDENTIFIER
 
 __all__ = ["column_types", "create_table_sql", "plain_identifier", "table_models"]
@@ -96,4 +104,4 @@ def create_table_sql(model: type[Event], database: str) -> str:
 
 def table_models() -> tuple[type[Event], ...]:
     """Every event model that has a warehouse table, in creation order."""
-    return (EnrichedRow, StoreOutcomeRow, EffectUpdate)
+    return (EnrichedRow, StoreOutcomeRow, EffectUpdate, ModelStatus, IngestionCoverage)

@@ -24,6 +24,8 @@ class GoogleAuth:
         self.token_http: HttpClient | None = None
         self._access: str | None = None
         self._expires_at = 0.0
+        #: The OAuth scopes of the last token (space-separated, as the token endpoint says them).
+        self.scope = ""
 
     async def apply(self, request: Request) -> Request:
         """Bearer token (fetched or renewed first when needed), developer-token, login-customer-id."""
@@ -59,6 +61,7 @@ class GoogleAuth:
         if not token:
             raise ConfigError("Google OAuth answered without an access_token")
         self._access = str(token)
+        self.scope = str(dig(body, ("scope",)) or "")
         self._expires_at = time.monotonic() + float(dig(body, ("expires_in",)) or 3600) - EXPIRY_MARGIN_S
 
     def secrets(self) -> Sequence[str]:
