@@ -102,3 +102,13 @@ def test_a_day_counts_when_every_stream_of_the_account_delivered_it() -> None:
         _days("x", "y", *WINDOW)[:0], NO_LETTERS, ("klaviyo",), WINDOW, POLICY, coverage
     )
     assert verdict.reasons[0] == "klaviyo k1: 31 of 87 days present"
+
+
+def test_days_with_rows_count_even_where_no_slice_recorded_them() -> None:
+    """Rows written before coverage was recorded (an older store, a restarted ingestor that re-reads only
+    its lookback) are present: a day with rows was read, whatever the coverage table says."""
+    rows = _days("meta", "act_1", *WINDOW)
+    recent = _coverage([("meta", "act_1", "insights", date(2025, 3, 1), date(2025, 3, 31))])
+    verdict = measure_completeness(rows, NO_LETTERS, ("meta",), WINDOW, POLICY, recent)
+    assert not verdict.held
+    assert verdict.accounts[0].days_present == 87

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -151,6 +152,9 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     spec = WorldSpec(options.seed, options.scenario, start, DEMO_END, options.entities)  # type: ignore[arg-type]
     report(Stage("simulating the world", 0, 0))
     world = simulate_world(spec)
+    # Each run is one world: a store and cursors left by an earlier run (another seed or scenario, or
+    # an older version) would mix into this one's data, so the demo's stack starts empty.
+    shutil.rmtree(options.data_dir / "stack", ignore_errors=True)
     options.data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     sandbox = _sandbox(options, spec, port, options.data_dir / "sandbox.log")

@@ -22,9 +22,9 @@ def demo(
     fault_rate: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share of API requests that fail.")
     ] = 0.0,
-    data_dir: Annotated[Path, typer.Option(help="Warehouse, cursors and service logs.")] = Path(
-        ".liftos/demo"
-    ),
+    data_dir: Annotated[
+        Path, typer.Option(help="Warehouse, cursors and service logs (emptied at start).")
+    ] = Path(".liftos/demo"),
 ) -> None:
     """Simulate a business, stream it through the emulated APIs and services, print its channel effects."""
     from rich.console import Console

@@ -114,6 +114,8 @@ def measure_completeness(
 
     Args:
         present: One row per (``source``, ``account_id``, ``date``) that has data (marketing rows).
+            A day is present when it has rows or a delivered slice covers it (a day without activity,
+            or rows written before coverage was recorded).
         dead_letters: One row per dead letter: ``source``, ``account_id``, ``date``, ``unconverted`` (bool).
         expected_sources: Sources that must deliver (a missing one is 0 % complete): ``meta``, or
             ``canonical:tv`` for one account of a source (a declared file).
@@ -134,7 +136,7 @@ def measure_completeness(
         _account(
             source,
             account,
-            covered.get((source, account), row_days.get((source, account), set())),
+            covered.get((source, account), set()) | row_days.get((source, account), set()),
             letters,
             expected_days,
             due,
