@@ -92,7 +92,9 @@ def test_predicted_narrowing_matches_a_simulated_update(results: CausalResults) 
     assert float(np.mean(sds)) == pytest.approx(predicted, rel=0.3)
 
 
-def test_a_spend_change_test_in_the_sandbox_calibrates_the_model(world: World, results: CausalResults) -> None:
+def test_a_spend_change_test_in_the_sandbox_calibrates_the_model(
+    world: World, results: CausalResults
+) -> None:
     """Half of Meta's spend over the last 28 days, measured in the sandbox and recorded: the refit's
     prediction of that test moves to the measurement, and the result says which test it used. (That
     intervals narrow as predicted is measured over many worlds in bench/decisions.py.)"""

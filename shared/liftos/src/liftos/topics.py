@@ -13,8 +13,10 @@ from liftos.events import (
     EffectUpdate,
     EnrichedRow,
     Event,
+    LiftTestRecord,
     NormalizedRow,
     RawEvent,
+    Recommendation,
     StoreOutcomeRow,
 )
 
@@ -22,9 +24,11 @@ __all__ = [
     "ALL_TOPICS",
     "EFFECTS",
     "ENRICHED",
+    "LIFT_TESTS",
     "NORMALIZED",
     "OUTCOMES",
     "RAW",
+    "RECOMMENDATIONS",
     "TopicSpec",
     "dead_letter_topic",
 ]
@@ -68,5 +72,15 @@ NORMALIZED = TopicSpec(_name("normalized"), NormalizedRow, partitions=6)
 OUTCOMES = TopicSpec(_name("outcomes"), StoreOutcomeRow, partitions=1)
 ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
+LIFT_TESTS = TopicSpec(_name("lift_tests"), LiftTestRecord, partitions=1)
+RECOMMENDATIONS = TopicSpec(_name("recommendations"), Recommendation, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW,
+    NORMALIZED,
+    OUTCOMES,
+    ENRICHED,
+    EFFECTS,
+    LIFT_TESTS,
+    RECOMMENDATIONS,
+)

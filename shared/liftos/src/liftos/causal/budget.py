@@ -372,6 +372,25 @@ class BudgetPlan:
         """``margin × expected outcome − spend`` (None without a margin)."""
         return None if self.margin is None else self.margin * self.expected_outcome - self.spend
 
+    def totals(self) -> dict[str, float | str | None]:
+        """The plan's totals by name: budget, objective, risk, and the plan's, the current
+        allocation's and the gain's expected value with interval bounds, the probability of a gain."""
+        return {
+            "total_budget": self.total_budget,
+            "objective": self.objective,
+            "risk": self.risk,
+            "plan_outcome": self.expected_outcome,
+            "plan_outcome_lower": self.outcome_interval[0],
+            "plan_outcome_upper": self.outcome_interval[1],
+            "current_outcome": self.current_outcome,
+            "current_outcome_lower": self.current_interval[0],
+            "current_outcome_upper": self.current_interval[1],
+            "plan_gain": self.gain,
+            "plan_gain_lower": self.gain_interval[0],
+            "plan_gain_upper": self.gain_interval[1],
+            "probability_of_gain": self.probability_of_gain,
+        }
+
     def to_frame(self) -> pd.DataFrame:
         """One row per channel (:class:`ChannelPlan` fields plus ``change``)."""
         rows = [{**vars(c), "change": c.change} for c in self.channels]
@@ -383,6 +402,15 @@ class BudgetPlan:
         g_low, g_high = self.gain_interval
         level = f"{self.confidence_level:.0%}"
         risk = f" (risk-aware: the {self.risk:.0%} quantile of the gain maximised)" if self.risk else ""
+        held = sorted(self.constraints.get("held") or {})  # type: ignore[call-overload]
+        if all(abs(c.spend - c.current) <= 1e-9 * max(self.total_budget, 1.0) for c in self.channels):
+            why = f"; held as not identified: {', '.join(held)}" if held else ""
+            return (
+                f"Keep the current allocation of {self.spend:,.0f} over the {self.horizon_days} days from "
+                f"{self.start}{risk}{why}: "
+                f"expected {self.expected_outcome:,.0f} incremental outcome ({level} interval "
+                f"{low:,.0f}–{high:,.0f}); no change is expected to help enough to recommend it."
+            )
         return (
             f"Spending {self.spend:,.0f} over {self.horizon_days} days from {self.start}{risk} is expected "
             f"to bring {self.expected_outcome:,.0f} incremental outcome ({level} interval "

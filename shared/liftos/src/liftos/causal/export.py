@@ -45,22 +45,8 @@ def plan_frames(results: CausalResults) -> tuple[pd.DataFrame, pd.DataFrame] | N
         return None
     plan = results.decisions.get("budget_plan") or results.optimize_budget(results.recent_spend(28), 28)
     designs = results.decisions.get("experiments") or results.plan_experiments(plan=plan)
-    totals = {
-        "start": plan.start,
-        "end": plan.end,
-        "total_budget": plan.total_budget,
-        "objective": plan.objective,
-        "risk": plan.risk,
-        "expected_outcome": plan.expected_outcome,
-        "outcome_lower": plan.outcome_interval[0],
-        "outcome_upper": plan.outcome_interval[1],
-        "current_outcome": plan.current_outcome,
-        "gain": plan.gain,
-        "gain_lower": plan.gain_interval[0],
-        "gain_upper": plan.gain_interval[1],
-        "probability_of_gain": plan.probability_of_gain,
-        "constraints": json.dumps(plan.constraints, default=str),
-    }
+    totals = {"start": plan.start, "end": plan.end, **plan.totals()}
+    totals["constraints"] = json.dumps(plan.constraints, default=str)
     sheet = pd.concat(
         [plan.to_frame(), pd.DataFrame([{"channel": f"plan.{k}", "value": v} for k, v in totals.items()])],
         ignore_index=True,

@@ -33,7 +33,12 @@ app = typer.Typer(
 )
 
 #: Modules of the product's own commands; each has ``register(app)``.
-_PRODUCT_COMMANDS: Final[tuple[str, ...]] = ("liftos.cli.schema", "liftos.cli.report")
+_PRODUCT_COMMANDS: Final[tuple[str, ...]] = (
+    "liftos.cli.schema",
+    "liftos.cli.report",
+    "liftos.cli.plan",
+    "liftos.cli.lift_tests",
+)
 
 #: Commands that other packages provide, and the package that provides each.
 _PROVIDED_BY: Final[dict[str, str]] = {

@@ -13,7 +13,15 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
-from liftos.events import ClickHouseType, EffectUpdate, EnrichedRow, Event, StoreOutcomeRow
+from liftos.events import (
+    ClickHouseType,
+    EffectUpdate,
+    EnrichedRow,
+    Event,
+    LiftTestRecord,
+    Recommendation,
+    StoreOutcomeRow,
+)
 
 __all__ = ["column_types", "create_table_sql", "table_models"]
 
@@ -42,6 +50,9 @@ def _clickhouse_type(annotation: Any, metadata: list[Any]) -> str:
         if len(members) != 1:
             raise TypeError(f"unsupported union for a column: {annotation!r}")
         return f"Nullable({_clickhouse_type(members[0], [])})"
+    if origin in (list, tuple):
+        (item,) = {arg for arg in get_args(annotation) if arg is not Ellipsis}
+        return f"Array({_clickhouse_type(item, [])})"
     if origin is dict:
         key, value = get_args(annotation)
         if value is Any:
@@ -83,4 +94,4 @@ def create_table_sql(model: type[Event], database: str) -> str:
 
 def table_models() -> tuple[type[Event], ...]:
     """Every event model that has a warehouse table, in creation order."""
-    return (EnrichedRow, StoreOutcomeRow, EffectUpdate)
+    return (EnrichedRow, StoreOutcomeRow, EffectUpdate, LiftTestRecord, Recommendation)
