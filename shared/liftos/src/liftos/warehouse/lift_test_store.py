@@ -13,6 +13,12 @@ from liftos.events import LiftTestRecord, Recommendation
 
 __all__ = ["lift_test_watermark", "recommendations_of", "recorded_lift_tests"]
 
+_LIFT_TESTS_SQL = "SELECT * FROM lift_tests FINAL ORDER BY channel, start, test_id"
+_LATEST_RECOMMENDATIONS_SQL = "SELECT max(model_version) FROM recommendations"
+_RECOMMENDATIONS_SQL = (
+    "SELECT * FROM recommendations FINAL WHERE model_version = {v:Int64} ORDER BY kind, rank, channel"
+)
+
 
 def _utc(value: Any) -> Any:
     """The driver returns ``DateTime64(3, 'UTC')`` values as naive datetimes in UTC."""
@@ -20,19 +26,18 @@ def _utc(value: Any) -> Any:
 
 
 def _rows(client: Client, model: type[Any], sql: str, parameters: dict[str, Any] | None = None) -> list[Any]:
+    """Rows of ``sql`` (``SELECT *``) as ``model``; columns the model no longer has are ignored."""
     result = client.query(sql, parameters=parameters or {})
-    names = list(result.column_names)
+    names, fields = list(result.column_names), model.model_fields
     return [
-        model.model_validate({name: _utc(value) for name, value in zip(names, row, strict=True)})
+        model.model_validate({n: _utc(v) for n, v in zip(names, row, strict=True) if n in fields})
         for row in result.result_rows
     ]
 
 
 def recorded_lift_tests(client: Client) -> list[LiftTestRecord]:
     """Every recorded lift test (newest version of each ``test_id``), ordered by channel and start."""
-    columns = ", ".join(f"`{name}`" for name in LiftTestRecord.model_fields)
-    sql = f"SELECT {columns} FROM lift_tests FINAL ORDER BY channel, start, test_id"
-    return _rows(client, LiftTestRecord, sql)
+    return _rows(client, LiftTestRecord, _LIFT_TESTS_SQL)
 
 
 def lift_test_watermark(client: Client) -> tuple[int, int]:
@@ -45,13 +50,8 @@ def recommendations_of(client: Client, model_version: int | None = None) -> list
     """The recommendations of ``model_version`` (default: the newest version that has any), plan
     rows first (by channel), then experiments by rank."""
     if model_version is None:
-        latest = client.query("SELECT max(model_version) FROM recommendations").result_rows[0][0]
+        latest = client.query(_LATEST_RECOMMENDATIONS_SQL).result_rows[0][0]
         if not latest:
             return []
         model_version = int(latest)
-    columns = ", ".join(f"`{name}`" for name in Recommendation.model_fields)
-    sql = (
-        f"SELECT {columns} FROM recommendations FINAL WHERE model_version = {{v:Int64}} "
-        "ORDER BY kind, rank, channel"
-    )
-    return _rows(client, Recommendation, sql, {"v": model_version})
+    return _rows(client, Recommendation, _RECOMMENDATIONS_SQL, {"v": model_version})
