@@ -5,8 +5,9 @@ For each scenario and seed: simulate 730 days plus a future, fit the default ``m
 
 1. **Budget plans** for the next ``--horizon`` days with the last 28 days' spend rate as the budget,
    under each constraint set (``free``: any split of the budget; ``max_change_30``: each channel within
-   ±30 % of its current allocation, Meridian's default spend constraint): the expected-outcome plan
-   and the risk-aware plan (``risk=0.1``). The sandbox replays each allocation (even daily spend) on
+   ±30 % of its current allocation, Meridian's default spend constraint): the expected-outcome plan,
+   the risk-aware plans (``risk=0.05``, the engine's default, and ``0.1``) and the expected plan
+   without holding the channels the model calls ``not_identified`` (``expected_no_hold``). The sandbox replays each allocation (even daily spend) on
    the same demand path (:meth:`liftos_sandbox.World.plan_outcome`): the true incremental revenue of
    the plan, of the current allocation, and of the **oracle** — the same optimiser
    (:func:`liftos.causal.budget.allocate`) run on the true response under the same limits.
