@@ -38,6 +38,8 @@ _PRODUCT_COMMANDS: Final[tuple[str, ...]] = (
     "liftos.cli.report",
     "liftos.cli.project_init",
     "liftos.cli.check",
+    "liftos.cli.plan",
+    "liftos.cli.lift_tests",
 )
 
 #: Commands that other packages provide, and the package that provides each.

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from liftos.cli.options import Database, WarehouseHost, WarehousePort
 from liftos.settings import WarehouseSettings
 
 __all__ = ["ReportSettings", "register", "report"]
@@ -34,16 +35,9 @@ def warehouse_settings(host: str | None, port: int | None, database: str | None)
 
 def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
-    warehouse_host: Annotated[
-        str | None, typer.Option(help="Warehouse host (default LIFTOS_WAREHOUSE__HOST or 127.0.0.1).")
-    ] = None,
-    warehouse_port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65_535, help="Warehouse HTTP port (default LIFTOS_WAREHOUSE__PORT or 8123)."),
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="Database (default LIFTOS_WAREHOUSE__DATABASE or liftos).")
-    ] = None,
+    warehouse_host: WarehouseHost = None,
+    warehouse_port: WarehousePort = None,
+    database: Database = None,
     refit: Annotated[
         bool,
         typer.Option(
