@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from liftos.errors import ConfigError
+from liftos.cli_options import check_window, day_option
 from liftos.integrations import ProgressUpdate
 from liftos.observability import configure_logging
+from liftos.settings import load_settings
 from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
 from liftos.topics import ALL_TOPICS
 from liftos_ingestor.metrics import IngestorHooks
@@ -26,22 +27,18 @@ app = typer.Typer(help="Load history from a source into the raw topic.", no_args
 @app.command()
 def backfill(
     source: Annotated[str, typer.Option(help="meta, google_ads or klaviyo")],
-    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD)")],
-    until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default today")] = None,
+    since: Annotated[date, day_option("First day.")],
+    until: Annotated[date | None, day_option("Last day; default today.")] = None,
 ) -> None:
     """Publish every record of SOURCE between SINCE and UNTIL; cursors advance as slices are acknowledged.
 
     Broker, credentials and state directory come from the same ``LIFTOS_*`` variables as the ingestor
     service, so a backfill and a running service share cursors (the service continues where it ends).
     """
-    settings = IngestorSettings()
+    check_window(since, until, "--since", "--until")
+    settings = load_settings(IngestorSettings)
     log = configure_logging(settings.observability, "ingest-backfill")
-    try:
-        last = date.fromisoformat(until) if until else None
-        total = asyncio.run(_backfill(settings, source, date.fromisoformat(since), last))
-    except ConfigError as error:
-        log.error("backfill refused", source=source, error=str(error))
-        raise typer.Exit(2) from None
+    total = asyncio.run(_backfill(settings, source, since, until))
     log.info("backfill finished", source=source, records=total)
 
 

@@ -46,6 +46,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from liftos.runtime import check_port_free
 from liftos_devstack.warehouse_engine import Engine, Inserter, Lease, QueryOutcome
 from liftos_devstack.warehouse_protocol import (
     BAD_ARGUMENTS,
@@ -501,7 +502,12 @@ async def _serve_async(path: Path, host: str, port: int) -> None:
 
 
 def serve(path: Path, host: str = "127.0.0.1", port: int = 8123) -> None:
-    """Serve the chdb store at ``path`` on ``host:port`` until SIGTERM/SIGINT (DEV-ONLY)."""
+    """Serve the chdb store at ``path`` on ``host:port`` until SIGTERM/SIGINT (DEV-ONLY).
+
+    Raises:
+        PortInUseError: another process listens on ``host:port``.
+    """
+    check_port_free(host, port, "the warehouse", fix="stop what listens there or choose another --port")
     asyncio.run(_serve_async(path, host, port))
 
 

@@ -14,10 +14,12 @@ reads the environment itself. Secrets are :class:`pydantic.SecretStr`, so they p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from liftos.errors import ConfigError
 
 __all__ = [
     "PLACEHOLDER_SECRETS",
@@ -26,8 +28,11 @@ __all__ = [
     "RegionalSettings",
     "ServiceSettings",
     "WarehouseSettings",
+    "load_settings",
     "region_label",
 ]
+
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
@@ -40,7 +45,9 @@ class _Section(BaseModel):
 class KafkaSettings(_Section):
     """How to reach the Kafka cluster (Apache Kafka in production, Tansu locally).
 
-    The group timeouts are in milliseconds. The defaults are short on purpose: the local broker and
+    ``connect_timeout_s`` is how long a process waits for the cluster at start-up before it gives up
+    with one line naming the fix. The group timeouts are in milliseconds. The defaults are short on
+    purpose: the local broker and
     the tests join consumer groups in about a second with them (see docs on Tansu), and they are
     still safe for a production cluster on a reliable network.
     """
@@ -57,6 +64,7 @@ class KafkaSettings(_Section):
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     rebalance_timeout_ms: int = Field(default=6_000, ge=1_000)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    connect_timeout_s: float = Field(default=30.0, gt=0)
 
 
 class WarehouseSettings(_Section):
@@ -161,3 +169,31 @@ class RegionalSettings(ServiceSettings):
 def region_label(country: str, subdivision: str | None) -> str:
     """``country`` and ``subdivision`` as one label (ISO 3166-2 style): ``US``, ``DE-BY``."""
     return f"{country}-{subdivision}" if subdivision else country
+
+
+def load_settings(cls: type[AnySettings]) -> AnySettings:
+    """``cls()`` read from the environment, with an invalid value reported as one :class:`ConfigError`
+    naming the variable (``LIFTOS_KAFKA__SESSION_TIMEOUT_MS``), never its value (it may be a secret).
+
+    Entry points call this instead of ``cls()``, so a person sees which variable to fix.
+    """
+    try:
+        return cls()
+    except ValidationError as error:
+        raise ConfigError(_settings_problem(cls, error), fix=_SETTINGS_FIX) from None
+
+
+_SETTINGS_FIX = "fix it in the environment (the README's Settings table lists every variable)"
+
+
+def _settings_problem(cls: type[BaseSettings], error: ValidationError) -> str:
+    """``invalid setting LIFTOS_X: <what pydantic says>`` for the first problem (and how many more)."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    nesting = str(cls.model_config.get("env_nested_delimiter") or "__")
+    problems = error.errors(include_input=False, include_url=False)
+    first = problems[0]
+    names = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = f"setting {prefix}{nesting.join(names).upper()}" if names else f"settings of {cls.__name__}"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"invalid {where}: {message[:1].lower()}{message[1:]}{more}"
