@@ -18,6 +18,7 @@ from liftos.integrations import (
 )
 from liftos.streaming.kafka import publish
 from liftos.topics import RAW
+from liftos_ingestor.landing_tracker import PublishGate
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.settings import IngestorSettings
 
@@ -37,16 +38,33 @@ def make_connector(source: str, settings: IngestorSettings, hooks: IngestorHooks
 
 
 class Poller:
-    """Publishes one source's new and restated records; cursors advance only after broker acks."""
+    """Publishes sources' new and restated records; cursors advance only after broker acks.
 
-    def __init__(self, settings: IngestorSettings, producer: AIOKafkaProducer, hooks: IngestorHooks) -> None:
+    The cursor store (``<data dir>/cursors.json``) is held exclusively while the poller lives (one
+    process per data directory); polls publish through ``gate``, which the
+    :class:`~liftos_ingestor.landing_tracker.LandingTracker` closes to rewind or recycle.
+    """
+
+    def __init__(
+        self,
+        settings: IngestorSettings,
+        producer: AIOKafkaProducer,
+        hooks: IngestorHooks,
+        gate: PublishGate | None = None,
+    ) -> None:
         self._settings = settings
         self._producer = producer
         self._hooks = hooks
-        self._store = CursorStore(settings.data_dir / "cursors.json")
+        self.gate = gate or PublishGate()
+        self.store = CursorStore(settings.data_dir / "cursors.json", exclusive=True)
 
     async def _publish(self, events: Sequence[RawEvent]) -> None:
+        self.gate.check()
         await publish(self._producer, RAW, events)
+
+    def close(self) -> None:
+        """Release the cursor store for another process."""
+        self.store.close()
 
     def since(self) -> date:
         """First day wanted on a stream's first poll."""
@@ -59,14 +77,20 @@ class Poller:
         until: date | None = None,
         progress: Callable[[ProgressUpdate], None] | None = None,
     ) -> list[SyncResult]:
-        """Poll every account and stream of ``connector`` once."""
-        return await sync_connector(
-            connector,
-            publish=self._publish,
-            store=self._store,
-            since=since or self.since(),
-            until=until or self._settings.until,
-            lookback_days=self._settings.lookback_days,
-            progress=progress,
-            metrics=self._hooks,
-        )
+        """Poll every account and stream of ``connector`` once.
+
+        Raises:
+            TopicsReset: the broker lost the topics' messages meanwhile (poll again: the cursors have
+                been rewound to what landed).
+        """
+        async with self.gate.publishing():
+            return await sync_connector(
+                connector,
+                publish=self._publish,
+                store=self.store,
+                since=since or self.since(),
+                until=until or self._settings.until,
+                lookback_days=self._settings.lookback_days,
+                progress=progress,
+                metrics=self._hooks,
+            )

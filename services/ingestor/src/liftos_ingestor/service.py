@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 
 from liftos.errors import ConfigError, TransientError
 from liftos.integrations import Connector
@@ -11,16 +10,12 @@ from liftos.observability import Logger, start_health_server
 from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
 from liftos.topics import ALL_TOPICS
 from liftos_ingestor import metrics
+from liftos_ingestor.landing_tracker import LandingTracker, TopicsReset
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import Poller, make_connector
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["run"]
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _poll_forever(
@@ -34,6 +29,9 @@ async def _poll_forever(
             results = await poller.poll(connector)
             metrics.POLLS.labels(source, "ok").inc()
             log.info("poll finished", source=source, records=sum(r.records for r in results))
+        except TopicsReset:
+            metrics.POLLS.labels(source, "reset").inc()
+            wait = 0.0  # the next poll starts once the tracker has rewound the cursors
         except ConfigError as error:
             metrics.POLLS.labels(source, "config_error").inc()
             metrics.SOURCE_UP.labels(source).set(0)
@@ -52,30 +50,36 @@ async def _poll_forever(
             metrics.POLLS.labels(source, "error").inc()
             log.exception("poll failed", source=source, error=repr(error))
             wait = min(interval_s, 60.0)
-        await _sleep(stop, wait)
+        await poller.gate.pause(stop, wait)
     await connector.aclose()
 
 
 async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> None:
-    """Serve health and metrics, then poll every configured source until ``stop`` is set."""
+    """Serve health and metrics, then poll every configured source until ``stop`` is set, with the
+    landing tracker beside the polls (it rewinds the cursors if the broker loses the topics)."""
     hooks = IngestorHooks()
     connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}
-    await wait_for_broker(settings.kafka)
-    await ensure_topics(settings.kafka, ALL_TOPICS)
     producer = make_producer(settings.kafka, client_suffix="ingestor")
-    await producer.start()
-    health = await start_health_server(settings.observability, lambda: None)
-    poller = Poller(settings, producer, hooks)
-    log.info(
-        "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
-    )
+    poller = Poller(settings, producer, hooks)  # holds the cursors: one ingestor per data directory
     try:
-        tasks = [
-            _poll_forever(source, connector, poller, settings.poll_interval_s, log, stop)
-            for source, connector in connectors.items()
-        ]
-        await asyncio.gather(*tasks, stop.wait())
+        await wait_for_broker(settings.kafka)
+        await ensure_topics(settings.kafka, ALL_TOPICS)
+        tracker = LandingTracker(settings, poller.store, poller.gate, log)
+        await tracker.reconcile()
+        await producer.start()
+        health = await start_health_server(settings.observability, lambda: None)
+        log.info(
+            "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
+        )
+        try:
+            tasks = [
+                _poll_forever(source, connector, poller, settings.poll_interval_s, log, stop)
+                for source, connector in connectors.items()
+            ]
+            await asyncio.gather(*tasks, tracker.run(stop), stop.wait())
+        finally:
+            await health.cleanup()
     finally:
-        await health.cleanup()
         await producer.stop()
+        poller.close()
         log.info("stopped")

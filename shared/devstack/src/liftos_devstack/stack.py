@@ -30,6 +30,7 @@ from liftos.runtime import check_port_free
 from liftos_devstack.broker import broker_argv, free_port, wait_for_port
 
 __all__ = [
+    "RECYCLE_TOPICS_AFTER",
     "SCALABLE_SERVICES",
     "SERVICES",
     "EmbeddedStack",
@@ -41,6 +42,9 @@ __all__ = [
 
 #: The four services, in start order (consumers of a topic start after its producers' topics exist).
 SERVICES: tuple[str, ...] = ("ingestor", "normalizer", "enricher", "causal-engine")
+#: Messages the embedded broker may hold in the pipeline's topics before the ingestor recycles them once
+#: they are drained (Tansu keeps every message in memory: this bounds its memory; see the README).
+RECYCLE_TOPICS_AFTER = 100_000
 #: Services that may run as several processes (replicas): stream stages sharing one consumer group, so
 #: the topics' partitions are divided among them. The ingestor (owner of the cursors) and the causal
 #: engine (owner of the model version sequence) are single writers and run once.
@@ -172,6 +176,8 @@ class EmbeddedStack:
         process_name = replica_name(name, replica)
         port = self.ports.services[name] if replica == 1 else free_port()
         own = {"LIFTOS_OBSERVABILITY__PORT": str(port), "LIFTOS_DATA_DIR": str(self.data_dir / process_name)}
+        if name == "ingestor":  # this stack's broker has no retention: free it once drained
+            own["LIFTOS_RECYCLE_TOPICS_AFTER"] = str(RECYCLE_TOPICS_AFTER)
         env = self.service_env | own | self._extra_env
         argv = [sys.executable, "-m", _SERVICE_MODULES[name]]
         return StackProcess(process_name, argv, env, f"http://127.0.0.1:{port}/healthz", port)
