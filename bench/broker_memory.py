@@ -39,14 +39,13 @@ sys.path.insert(0, str(ROOT))  # the reliability suite's helpers (the simulator'
 
 from liftos.observability import Logger  # noqa: E402
 from liftos.settings import KafkaSettings, WarehouseSettings  # noqa: E402
-from liftos.streaming.kafka import make_producer  # noqa: E402
 from liftos.warehouse.connection import connect  # noqa: E402
 from liftos_devstack.broker import free_port, wait_for_port  # noqa: E402
 from liftos_devstack.demo import _service_environment  # noqa: E402
 from liftos_devstack.stack import RECYCLE_TOPICS_AFTER, EmbeddedStack, StackPorts  # noqa: E402
-from liftos_ingestor.landing_tracker import LandingTracker, StepOutcome  # noqa: E402
+from liftos_ingestor.landing_tracker import StepOutcome  # noqa: E402
 from liftos_ingestor.metrics import IngestorHooks  # noqa: E402
-from liftos_ingestor.polling import Poller, make_connector  # noqa: E402
+from liftos_ingestor.polling import make_connector, running_poller  # noqa: E402
 from liftos_ingestor.settings import IngestorSettings  # noqa: E402
 from liftos_sandbox import WorldSpec, simulate_world  # noqa: E402
 from liftos_sandbox.environment import sandbox_argv  # noqa: E402
@@ -68,36 +67,30 @@ async def _daily_polls(
     RSS after each day (MB), the recycles and the records published."""
     hooks = IngestorHooks()
     connectors = [make_connector(source, settings, hooks) for source in SOURCES]
-    producer = make_producer(settings.kafka, client_suffix="bench")
-    poller = Poller(settings, producer, hooks)
-    tracker = LandingTracker(settings, poller.store, poller.gate, log)
-    await tracker.reconcile()
-    await producer.start()
     rss: list[float] = []
     recycles = published = 0
     try:
-        for day in range(days):
-            today = start + timedelta(days=day)
-            for connector in connectors:
-                published += sum(r.records for r in await poller.poll(connector, start, today))
-            outcome: StepOutcome = "waiting"
-            deadline = time.monotonic() + 120
-            while outcome in ("waiting", "landed", "unreachable") and time.monotonic() < deadline:
-                outcome = await tracker.step()
-                await asyncio.sleep(0.2 if outcome == "waiting" else 0)
-            recycles += outcome == "recycled"
-            rss.append(_rss_mb(broker_pid))
-            if (day + 1) % 30 == 0 or day + 1 == days:
-                print(
-                    f"day {day + 1:>4}: broker RSS {rss[-1]:7.1f} MB (peak {max(rss):7.1f}), "
-                    f"{published:>9,} records published, {recycles} recycles",
-                    flush=True,
-                )
+        async with running_poller(settings, hooks, log, "bench") as (poller, tracker):
+            for day in range(days):
+                today = start + timedelta(days=day)
+                for connector in connectors:
+                    published += sum(r.records for r in await poller.poll(connector, start, today))
+                outcome: StepOutcome = "waiting"
+                deadline = time.monotonic() + 120
+                while outcome in ("waiting", "landed", "unreachable") and time.monotonic() < deadline:
+                    outcome = await tracker.step()
+                    await asyncio.sleep(0.2 if outcome == "waiting" else 0)
+                recycles += outcome == "recycled"
+                rss.append(_rss_mb(broker_pid))
+                if (day + 1) % 30 == 0 or day + 1 == days:
+                    print(
+                        f"day {day + 1:>4}: broker RSS {rss[-1]:7.1f} MB (peak {max(rss):7.1f}), "
+                        f"{published:>9,} records published, {recycles} recycles",
+                        flush=True,
+                    )
     finally:
-        await producer.stop()
         for connector in connectors:
             await connector.aclose()
-        poller.close()
     return rss, recycles, published
 
 

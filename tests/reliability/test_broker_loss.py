@@ -14,8 +14,6 @@ warehouse and fetches the rest again; the stages read the new topics from their 
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ import pytest
 from tests.reliability.sandbox_stack import (
     SOURCES,
     SandboxRun,
+    duplicate_rows,
     expected_per_channel,
     sandbox_stack,
     warehouse_per_channel,
@@ -36,27 +35,6 @@ DAYS, ENTITIES = 240, 16
 LATENCY_MS = 60.0
 
 
-def _kill(run: SandboxRun, name: str) -> None:
-    child = next(c for c in run.stack.processes if c.name == name)
-    assert child.process is not None and child.process.poll() is None, f"{name} is not running"
-    os.killpg(child.process.pid, signal.SIGKILL)
-    child.process.wait(10)
-
-
-def _stored(run: SandboxRun) -> int:
-    client = run.client()
-    try:
-        return int(client.query("SELECT count() FROM marketing_daily FINAL").result_rows[0][0])
-    finally:
-        client.close()
-
-
-def _polled(run: SandboxRun) -> int:
-    """Sources whose poll finished since the ingestor (re)started."""
-    url = run.metrics_url("ingestor")
-    return sum(metric_total(url, "liftos_ingestor_polls_total", source=s, outcome="ok") >= 1 for s in SOURCES)
-
-
 def _published(run: SandboxRun) -> float:
     return metric_total(run.metrics_url("ingestor"), "liftos_ingestor_rows_published_total")
 
@@ -65,13 +43,9 @@ def _assert_warehouse_is_the_truth(run: SandboxRun) -> None:
     expected = expected_per_channel(run.world)
     client = run.client()
     try:
-        wait_until(lambda: _polled(run) == len(SOURCES), 600, "the ingestor's polls after the loss")
+        wait_until(lambda: run.polled() == len(SOURCES), 600, "the ingestor's polls after the loss")
         wait_for_equal(lambda: warehouse_per_channel(client), expected, 420, "rows and spend per channel")
-        duplicates = client.query(
-            "SELECT count() FROM (SELECT date, source, account_id, campaign_id, ad_group_id, ad_id,"
-            " breakdown, count() AS n FROM marketing_daily FINAL GROUP BY ALL HAVING n > 1)"
-        ).result_rows[0][0]
-        assert duplicates == 0
+        assert duplicate_rows(client) == 0
         days = "SELECT uniqExact(date) FROM store_outcomes FINAL"
         wait_for_equal(
             lambda: client.query(days).result_rows[0][0], len(run.world.outcome), 120, "outcome days"
@@ -93,9 +67,9 @@ def kill_and_restart_broker_and_warehouse(tmp_path: Path, extra_env: dict[str, s
         wait_until(
             lambda: metric_total(ingestor, "liftos_ingestor_landed_timestamp_seconds") > 0, 240, "landing"
         )
-        assert _polled(run) < len(SOURCES), "the backfill finished before the broker could be killed"
+        assert run.polled() < len(SOURCES), "the backfill finished before the broker could be killed"
         published = _published(run)
-        _kill(run, "broker")
+        run.kill("broker")
         run.stack.restart("broker")
 
         # the ingestor notices, rewinds to what landed and fetches the rest again
@@ -103,8 +77,8 @@ def kill_and_restart_broker_and_warehouse(tmp_path: Path, extra_env: dict[str, s
         wait_until(lambda: _published(run) > published, 120, "records published after the reset")
 
         # the warehouse, killed while still incomplete, comes back with what it had acknowledged
-        assert _stored(run) < total, "the warehouse was complete before it could be killed mid-stream"
-        _kill(run, "warehouse")
+        assert run.stored() < total, "the warehouse was complete before it could be killed mid-stream"
+        run.kill("warehouse")
         run.stack.restart("warehouse")
 
         _assert_warehouse_is_the_truth(run)
@@ -120,9 +94,9 @@ def test_broker_killed_mid_backfill_then_liftos_up_again_loses_nothing(tmp_path:
     with sandbox_stack(
         tmp_path, days=DAYS, entities=ENTITIES, latency_ms=LATENCY_MS, services=services
     ) as run:
-        wait_until(lambda: _stored(run) > 0, 240, "first rows in the warehouse")
-        assert _polled(run) < len(SOURCES), "the backfill finished before the broker could be killed"
-        _kill(run, "broker")
+        wait_until(lambda: run.stored() > 0, 240, "first rows in the warehouse")
+        assert run.polled() < len(SOURCES), "the backfill finished before the broker could be killed"
+        run.kill("broker")
         assert run.stack.failed() == ["broker"]  # what `liftos up` watches: it stops everything and exits
         run.stack.stop()
 

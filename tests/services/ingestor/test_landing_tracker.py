@@ -65,6 +65,11 @@ async def _commit_to_end(kafka: KafkaSettings, group: str, topics: tuple[str, ..
         await consumer.stop()
 
 
+async def _stages_pass_everything_on(kafka: KafkaSettings, settings: IngestorSettings) -> None:
+    await _commit_to_end(kafka, settings.normalizer_group, (RAW.name,))
+    await _commit_to_end(kafka, settings.enricher_group, (NORMALIZED.name, OUTCOMES.name))
+
+
 async def _tracker(settings: IngestorSettings) -> tuple[LandingTracker, CursorStore, PublishGate]:
     await ensure_topics(settings.kafka, ALL_TOPICS)
     store, gate = CursorStore(settings.data_dir / "cursors.json"), PublishGate()
@@ -99,8 +104,7 @@ async def test_a_broker_that_lost_the_topics_rewinds_the_cursors_and_stops_publi
     settings = _settings(kafka, tmp_path)
     tracker, store, gate = await _tracker(settings)
     store.commit(_state(date(2025, 3, 1)))
-    await _commit_to_end(kafka, settings.normalizer_group, (RAW.name,))
-    await _commit_to_end(kafka, settings.enricher_group, (NORMALIZED.name, OUTCOMES.name))
+    await _stages_pass_everything_on(kafka, settings)
     assert await tracker.step() == "landed"
     store.commit(_state(date(2025, 6, 1)))  # published, not landed
     epochs = store.epochs
@@ -137,8 +141,7 @@ async def test_drained_topics_are_recycled_once_everything_landed(
     await _publish(kafka, RAW.name, 80)
     await _publish(kafka, NORMALIZED.name, 60)
     await _publish(kafka, ENRICHED.name, 60)
-    await _commit_to_end(kafka, settings.normalizer_group, (RAW.name,))
-    await _commit_to_end(kafka, settings.enricher_group, (NORMALIZED.name, OUTCOMES.name))
+    await _stages_pass_everything_on(kafka, settings)
     downstream = "a-dashboard"  # a consumer of the enriched topic that is behind holds the recycle back
     consumer = make_consumer(kafka, group_id=downstream)
     await consumer.start()

@@ -13,11 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from liftos.integrations import Connector, ProgressUpdate, SyncResult
 from liftos.observability import Logger, configure_logging
 from liftos.settings import load_settings
-from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
-from liftos.topics import ALL_TOPICS
-from liftos_ingestor.landing_tracker import LandingTracker, TopicsReset
+from liftos_ingestor.landing_tracker import TopicsReset
 from liftos_ingestor.metrics import IngestorHooks
-from liftos_ingestor.polling import Poller, make_connector
+from liftos_ingestor.polling import Poller, make_connector, running_poller
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["run_backfill"]
@@ -42,26 +40,18 @@ async def _backfill(
 ) -> int:
     hooks = IngestorHooks()
     connector = make_connector(source, settings, hooks)
-    producer = make_producer(settings.kafka, client_suffix="backfill")
-    poller = Poller(settings, producer, hooks)
     stop = asyncio.Event()
     try:
-        await wait_for_broker(settings.kafka)
-        await ensure_topics(settings.kafka, ALL_TOPICS)
-        tracker = LandingTracker(settings, poller.store, poller.gate, log)
-        await tracker.reconcile()
-        await producer.start()
-        watching = asyncio.create_task(tracker.run(stop))
-        try:
-            results = await _poll_with_progress(poller, connector, since, until, log)
-        finally:
-            stop.set()
-            with suppress(Exception):
-                await watching
+        async with running_poller(settings, hooks, log, "backfill") as (poller, tracker):
+            watching = asyncio.create_task(tracker.run(stop))
+            try:
+                results = await _poll_with_progress(poller, connector, since, until, log)
+            finally:
+                stop.set()
+                with suppress(Exception):
+                    await watching
     finally:
-        await producer.stop()
         await connector.aclose()
-        poller.close()
     return sum(result.records for result in results)
 
 

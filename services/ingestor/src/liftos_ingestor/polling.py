@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
@@ -16,13 +17,14 @@ from liftos.integrations import (
     connector_class,
     sync_connector,
 )
-from liftos.streaming.kafka import publish
-from liftos.topics import RAW
-from liftos_ingestor.landing_tracker import PublishGate
+from liftos.observability import Logger
+from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
+from liftos.topics import ALL_TOPICS, RAW
+from liftos_ingestor.landing_tracker import LandingTracker, PublishGate
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.settings import IngestorSettings
 
-__all__ = ["DEFAULT_HISTORY_DAYS", "Poller", "make_connector"]
+__all__ = ["DEFAULT_HISTORY_DAYS", "Poller", "make_connector", "running_poller"]
 
 #: How far back the first poll of a stream reaches when ``since`` is not set.
 DEFAULT_HISTORY_DAYS = 90
@@ -94,3 +96,29 @@ class Poller:
                 progress=progress,
                 metrics=self._hooks,
             )
+
+
+@asynccontextmanager
+async def running_poller(
+    settings: IngestorSettings, hooks: IngestorHooks, log: Logger, client_suffix: str
+) -> AsyncIterator[tuple[Poller, LandingTracker]]:
+    """A poller ready to publish and its landing tracker (not yet running), for the service and the
+    backfill: the cursors held (one process per data directory, checked first), the broker reached,
+    the topics there, the cursors reconciled with the topics' epochs.
+
+    Raises:
+        ConfigError: another process holds the cursors.
+        TransientError: no broker answers.
+    """
+    producer = make_producer(settings.kafka, client_suffix=client_suffix)
+    poller = Poller(settings, producer, hooks)
+    try:
+        await wait_for_broker(settings.kafka)
+        await ensure_topics(settings.kafka, ALL_TOPICS)
+        tracker = LandingTracker(settings, poller.store, poller.gate, log)
+        await tracker.reconcile()
+        await producer.start()
+        yield poller, tracker
+    finally:
+        await producer.stop()
+        poller.close()

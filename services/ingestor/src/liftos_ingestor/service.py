@@ -7,12 +7,10 @@ import asyncio
 from liftos.errors import ConfigError, TransientError
 from liftos.integrations import Connector
 from liftos.observability import Logger, start_health_server
-from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
-from liftos.topics import ALL_TOPICS
 from liftos_ingestor import metrics
-from liftos_ingestor.landing_tracker import LandingTracker, TopicsReset
+from liftos_ingestor.landing_tracker import TopicsReset
 from liftos_ingestor.metrics import IngestorHooks
-from liftos_ingestor.polling import Poller, make_connector
+from liftos_ingestor.polling import Poller, make_connector, running_poller
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["run"]
@@ -59,14 +57,7 @@ async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> N
     landing tracker beside the polls (it rewinds the cursors if the broker loses the topics)."""
     hooks = IngestorHooks()
     connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}
-    producer = make_producer(settings.kafka, client_suffix="ingestor")
-    poller = Poller(settings, producer, hooks)  # holds the cursors: one ingestor per data directory
-    try:
-        await wait_for_broker(settings.kafka)
-        await ensure_topics(settings.kafka, ALL_TOPICS)
-        tracker = LandingTracker(settings, poller.store, poller.gate, log)
-        await tracker.reconcile()
-        await producer.start()
+    async with running_poller(settings, hooks, log, "ingestor") as (poller, tracker):
         health = await start_health_server(settings.observability, lambda: None)
         log.info(
             "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
@@ -79,7 +70,4 @@ async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> N
             await asyncio.gather(*tasks, tracker.run(stop), stop.wait())
         finally:
             await health.cleanup()
-    finally:
-        await producer.stop()
-        poller.close()
-        log.info("stopped")
+    log.info("stopped")
