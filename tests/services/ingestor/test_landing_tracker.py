@@ -157,6 +157,7 @@ async def test_drained_topics_are_recycled_once_everything_landed(
     async with TopicProbe(kafka) as probe:
         ends = await probe.end_offsets(await probe.partitions(t.name for t in (RAW, NORMALIZED, ENRICHED)))
         assert sum(ends.values()) == 0
+        assert await probe.misshapen(ALL_TOPICS) == []  # each with its own partition count
         assert await probe.epochs(store.epochs) == store.epochs != epochs
     assert store.load("meta", "act_1", "insights").cursor == date(2025, 3, 1)  # no rewind
     assert await tracker.step() == "idle"

@@ -50,6 +50,9 @@ STAGE_GC_THRESHOLDS = (50_000, 20, 100)
 
 #: Delivers one batch; returns only when every output is acknowledged (or raises to stop the stage).
 BatchHandler = Callable[[list[Inbound]], Coroutine[Any, Any, None]]
+#: How often a stage refreshes the cluster's metadata (ms): a recreated topic's partitions are picked
+#: up within this time (aiokafka's default is 5 minutes).
+_METADATA_MAX_AGE_MS = 10_000
 #: Longest wait for the commit that follows a reset (seconds).
 _RESET_COMMIT_TIMEOUT_S = 2.0
 #: A batch in hand: its delivery, the offsets to commit after it, and the reset generation it was
@@ -124,6 +127,7 @@ class StageConsumer:
             group_id=self._group_id,
             max_poll_records=self._max_records,
             fetch_max_wait_ms=self._max_wait_ms,
+            metadata_max_age_ms=_METADATA_MAX_AGE_MS,
         )
         reader = make_consumer(self.kafka, group_id=EPOCH_GROUP)  # reads the epochs, never consumes
         await consumer.start()

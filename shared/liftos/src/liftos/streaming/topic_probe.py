@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
+from liftos.errors import TransientError
 from liftos.integrations.landing import Partition
 from liftos.settings import KafkaSettings
 from liftos.streaming.kafka import client_options, ensure_topics, make_consumer
@@ -158,11 +159,30 @@ class TopicProbe:
         marked = await self.mark_epochs(wanted)
         return {topic: epoch or wanted[topic] for topic, epoch in marked.items()}
 
-    async def recreate(self, specs: Sequence[TopicSpec]) -> None:
+    async def recreate(self, specs: Sequence[TopicSpec], attempts: int = 5) -> None:
         """Delete ``specs``' topics and create them again, empty (their dead-letter topics are kept).
 
         Every consumer group's offsets of those topics are forgotten with them, and so are their epochs.
+        A client's metadata request between the deletion and the creation makes Tansu create a topic
+        itself, with 4 partitions (a producer with older metadata then writes to partitions its
+        consumers never get): a topic that comes back with another partition count is deleted and
+        created again.
+
+        Raises:
+            TransientError: a topic still had the wrong partition count after ``attempts`` tries.
         """
         assert self._admin is not None, "use TopicProbe as an async context manager"
-        await self._admin.delete_topics([spec.name for spec in specs])
-        await ensure_topics(self._settings, specs)
+        pending = list(specs)
+        for _ in range(attempts):
+            await self._admin.delete_topics([spec.name for spec in pending])
+            await ensure_topics(self._settings, pending)
+            pending = await self.misshapen(pending)
+            if not pending:
+                return
+            await asyncio.sleep(0.2)
+        raise TransientError(f"topics keep coming back with the wrong partition count: {pending}")
+
+    async def misshapen(self, specs: Sequence[TopicSpec]) -> list[TopicSpec]:
+        """The topics of ``specs`` whose partition count is not the spec's."""
+        found = await self.partitions(spec.name for spec in specs)
+        return [spec for spec in specs if sum(topic == spec.name for topic, _ in found) != spec.partitions]
