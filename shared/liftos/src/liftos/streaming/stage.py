@@ -197,6 +197,11 @@ class StageConsumer:
             # the stage's next commit overwrites any offset of the old life anyway.
             with suppress(KafkaError, TimeoutError):
                 await asyncio.wait_for(consumer.commit(dict.fromkeys(partitions, 0)), _RESET_COMMIT_TIMEOUT_S)
+        # Join the group again: its assignment may have been computed while the broker had created the
+        # topic with another partition count (Tansu does, for any client that asks), and aiokafka does
+        # not rebalance when the count changes back; a partition nobody owns would never be read.
+        consumer.unsubscribe()
+        consumer.subscribe(list(self._topics))
         if self._log is not None:
             self._log.warning(
                 "input topics were reset (broker restarted or topics recycled): reading them again "
