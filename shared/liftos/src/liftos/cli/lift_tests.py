@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from liftos.cli.options import Database, WarehouseHost, WarehousePort, parse_day
+from liftos.cli_options import Database, WarehouseHost, WarehousePort, day_option
 from liftos.events import LiftTestRecord, version_of
 from liftos.settings import KafkaSettings
 
@@ -129,8 +129,8 @@ async def publish_lift_tests(tests: list[LiftTestRecord], kafka: KafkaSettings) 
 @lift_test_app.command("add")
 def add(
     channel: Annotated[str | None, typer.Option(help="Channel whose spend the test changed.")] = None,
-    start: Annotated[str | None, typer.Option(help="First day of the test window (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day of the window, inclusive (YYYY-MM-DD).")] = None,
+    start: Annotated[date | None, day_option("First day of the test window.")] = None,
+    end: Annotated[date | None, day_option("Last day of the window, inclusive.")] = None,
     lift: Annotated[
         float | None, typer.Option("--lift", help="Outcome lost by the change (window + carryover after it).")
     ] = None,
@@ -158,10 +158,9 @@ def add(
             missing = [name for name, value in given.items() if value is None]
             if missing:
                 raise ValueError(f"missing {', '.join(missing)} (or give --csv FILE)")
-            first, last = parse_day(start, "--start"), parse_day(end, "--end")
-            assert channel is not None and first and last and lift is not None and se is not None
+            assert channel is not None and start and end and lift is not None and se is not None
             tests = [
-                record(channel, first, last, lift, se, spend_scale=spend_scale, test_id=test_id, note=note)
+                record(channel, start, end, lift, se, spend_scale=spend_scale, test_id=test_id, note=note)
             ]
     except (ValueError, ValidationError) as error:
         typer.echo(f"error: {_problem(error)}", err=True)

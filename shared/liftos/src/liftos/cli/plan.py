@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from liftos.cli.options import Database, WarehouseHost, WarehousePort
+from liftos.cli_options import Database, WarehouseHost, WarehousePort
 
 if TYPE_CHECKING:
     from liftos.causal.budget import BudgetPlan
