@@ -18,6 +18,7 @@ class _Consumer:
         self.owned = assignment
 
     def highwater(self, tp: TopicPartition) -> int:
+        assert tp in self.owned, "Partition is not assigned"  # as aiokafka's consumer does
         return 100 + tp.partition
 
     def assignment(self) -> set[TopicPartition]:
@@ -39,6 +40,16 @@ def test_lag_of_partitions_moved_to_another_replica_is_dropped() -> None:
     assert _lag(gauge) == {"0": 10.0, "1": 0.0}
     consumer.owned = {p1}  # a rebalance gave partition 0 to another replica
     stage._record_lag(consumer, {p1: 95})  # type: ignore[arg-type]
+    assert _lag(gauge) == {"1": 6.0}
+
+
+def test_lag_skips_a_fetched_partition_the_consumer_lost_before_the_commit() -> None:
+    """A reset or rebalance between the fetch and the commit takes the batch's partition away: the
+    stage must not ask for its watermark (aiokafka asserts, and the stage would crash)."""
+    gauge = Gauge("lag", "test", ["topic", "partition"], registry=CollectorRegistry())
+    stage = StageConsumer(KafkaSettings(), ("raw",), "group", lag=gauge)
+    p0, p1 = TopicPartition("raw", 0), TopicPartition("raw", 1)
+    stage._record_lag(_Consumer({p1}), {p0: 90, p1: 95})  # type: ignore[arg-type]
     assert _lag(gauge) == {"1": 6.0}
 
 

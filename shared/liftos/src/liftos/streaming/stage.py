@@ -33,7 +33,7 @@ from contextlib import suppress
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, RebalanceInProgressError
 from prometheus_client import Gauge
 
 from liftos.observability import Logger
@@ -183,8 +183,9 @@ class StageConsumer:
         reset = {topic for topic in self._topics if epochs[topic] != self._epochs.get(topic)}
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            if highwater is not None and highwater < await consumer.position(tp):
-                reset.add(tp.topic)
+            with suppress(IllegalStateError):  # the partition moved away while awaiting its position
+                if highwater is not None and highwater < await consumer.position(tp):
+                    reset.add(tp.topic)
         self._epochs = epochs
         if not reset:
             return
@@ -217,12 +218,15 @@ class StageConsumer:
         """
         if self._lag is None:
             return
+        owned = consumer.assignment()
         for tp, offset in next_offsets.items():
+            if tp not in owned:  # lost to a reset or a rebalance since the fetch
+                continue
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self._lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset))
                 self._lag_partitions.add(tp)
-        for tp in self._lag_partitions - consumer.assignment():
+        for tp in self._lag_partitions - owned:
             self._lag.remove(tp.topic, str(tp.partition))
             self._lag_partitions.discard(tp)
 
