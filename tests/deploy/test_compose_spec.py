@@ -27,6 +27,7 @@ from jsonschema.validators import validator_for
 from liftos.integrations.google_ads.settings import GoogleAdsCredentials
 from liftos.integrations.klaviyo.settings import KlaviyoCredentials
 from liftos.integrations.meta.settings import MetaCredentials
+from liftos.project import ProjectFile, service_values
 from liftos.settings import load_settings
 from liftos_ingestor.settings import IngestorSettings
 
@@ -211,3 +212,14 @@ def test_every_service_reads_the_project_file_mounted_read_only(config: dict[str
         (mount,) = [v for v in service["volumes"] if isinstance(v, dict) and v["source"] == "./liftos.toml"]
         assert mount["read_only"] is True and mount["bind"]["create_host_path"] is False
         assert service["environment"]["LIFTOS_PROJECT_FILE"] == mount["target"] == "/etc/liftos/liftos.toml"
+
+
+def test_no_service_environment_overrides_what_the_project_file_sets(config: dict[str, Any]) -> None:
+    """The environment ranks above the project file: a compose default for the sources, currency or
+    calendar would silently replace liftos.toml's (an ingestor polling nothing, US holidays in Germany)."""
+    owned = {
+        f"LIFTOS_{key.upper()}" for key in [*service_values(ProjectFile()), "subdivision", "since", "until"]
+    }
+    for name in SERVICES:
+        overriding = owned & set(_container_environment(config["services"][name]))
+        assert not overriding, f"{name}: {sorted(overriding)} would override the project file"
