@@ -126,6 +126,32 @@ class CompletenessSection(_Section):
     max_dead_letters: int | None = Field(default=None, ge=0)
 
 
+class PlanSection(_Section):
+    """``[plan]``: the budget plan and experiment ranking published with every model version (the
+    causal engine's ``plan_*`` settings; see :mod:`liftos.causal.budget`).
+
+    Attributes:
+        horizon_days: Days the plan covers, after the data.
+        budget: Total budget over the horizon (reporting currency); unset = the last 28 days' rate.
+        bounds: Per channel ``[min, max]`` spend over the horizon (either may be omitted as ``nan``).
+        max_change: Each channel within ± this share of its current allocation; ``"off"``: no limit.
+        fixed: Channels held at their current allocation.
+        objective: ``revenue`` or ``profit``; ``margin`` the profit per unit of outcome.
+        risk: Lower quantile of the gain the risk-aware plan maximises; ``"off"``: the expected gain.
+        experiment_target_width: Relative interval width a proposed lift test aims for.
+    """
+
+    horizon_days: int | None = Field(default=None, ge=1, le=366)
+    budget: float | None = Field(default=None, ge=0)
+    bounds: dict[str, tuple[float | None, float | None]] | None = None
+    max_change: float | Literal["off"] | None = None
+    fixed: list[str] | None = None
+    objective: Literal["revenue", "profit"] | None = None
+    margin: float | None = Field(default=None, gt=0)
+    risk: float | Literal["off"] | None = None
+    experiment_target_width: float | None = Field(default=None, gt=0)
+
+
 class OutcomeSection(_Section):
     """``[outcome]``: which source's store outcome the model explains (default: every source's;
     ``canonical`` for a shop export published with ``liftos ingest file``)."""
@@ -148,6 +174,7 @@ class ProjectFile(_Section):
     fx: FxSection = FxSection()
     refit: RefitSection = RefitSection()
     completeness: CompletenessSection = CompletenessSection()
+    plan: PlanSection = PlanSection()
 
     @field_validator("reporting_currency")
     @classmethod
@@ -278,9 +305,11 @@ def service_values(project: ProjectFile) -> dict[str, Any]:
             *(f"canonical:{f.account_id or name}" for name, f in project.files.items()),
         ),
     }
-    for section in (project.refit, project.completeness):
-        prefix = "completeness_" if section is project.completeness else ""
+    for section, prefix in ((project.refit, ""), (project.completeness, "completeness_")):
         values.update({f"{prefix}{k}": v for k, v in section.model_dump().items()})
+    plan = project.plan.model_dump()
+    values["experiment_target_width"] = plan.pop("experiment_target_width")
+    values.update({f"plan_{k}": v for k, v in plan.items()})
     return {key: value for key, value in values.items() if value is not None}
 
 

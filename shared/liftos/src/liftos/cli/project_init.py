@@ -57,6 +57,16 @@ source = "ecb"                  # daily ECB reference rates (offline history); "
 # threshold = 0.98              # least share of expected source-account-days present
 # max_lag_days = 3              # ingestion may trail today by this many days
 # max_dead_letters = 0          # dead letters tolerated in the model's window
+
+[plan]                          # the budget plan published with every model version
+# horizon_days = 28             # days the plan covers, after the data
+# budget = 50000                # total over the horizon; default: the last 28 days' spend rate
+# max_change = 0.3              # each channel within +-30% of its current allocation ("off": no limit)
+# fixed = ["klaviyo"]           # channels held at their current allocation
+# objective = "revenue"         # revenue | profit (then margin = profit per unit of outcome)
+# risk = 0.05                   # maximise the 5% quantile of the gain ("off": the expected gain)
+# [plan.bounds]                 # spend over the horizon per channel: [min, max]
+# meta = [10000, 40000]
 """
 
 SECRETS_TEMPLATE = """\
