@@ -18,6 +18,7 @@ from liftos.errors import DataError, TransientError
 from liftos.integrations import KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import ConnectorLimits, Request
 from liftos_ingestor import service
+from liftos_ingestor.landing_tracker import PublishGate
 from liftos_ingestor.metrics import IngestorHooks
 from liftos_ingestor.polling import make_connector
 from liftos_ingestor.settings import IngestorSettings
@@ -126,11 +127,13 @@ async def test_the_ingestor_waits_a_full_interval_after_a_refused_response(
     """A page cap hit is a data error: the next poll waits the poll interval, not a minute."""
     waits: list[float] = []
 
-    async def sleep(stop: asyncio.Event, seconds: float) -> None:
+    async def sleep(stop: asyncio.Event, seconds: float, gate: Any = None) -> None:
         waits.append(seconds)
         stop.set()
 
     class OnePoll:
+        gate = PublishGate()
+
         async def poll(self, connector: KlaviyoConnector) -> Any:
             return await connector.collect("campaigns", "XyZ123", DAY)
 

@@ -22,6 +22,7 @@ from liftos.errors import ConfigError, DataError, LiftOSError, TransientError
 from liftos.integrations import GoogleAdsConnector, KlaviyoConnector, MetaAdsConnector
 from liftos.integrations.http_core import redact
 from liftos_ingestor import service
+from liftos_ingestor.landing_tracker import PublishGate
 from tests.liftos.integrations.emulator_harness import fast_policy
 from tests.security.conftest import Output
 from tests.security.hostile import DAY, RecordingLog, Servers, collect_error, hostile, leaks
@@ -62,6 +63,8 @@ def _google(servers: Servers) -> GoogleAdsConnector:
 
 
 class _Poller:
+    gate = PublishGate()
+
     def __init__(self) -> None:
         self.errors: list[str] = []
 
@@ -86,8 +89,8 @@ async def test_a_token_endpoint_echoing_its_form_leaks_nothing(
             status=status, text=_echo(await request.read(), quote_plus(GOOGLE["client_secret"]), at)
         )
 
-    async def no_wait(stop: asyncio.Event, seconds: float) -> None:
-        del seconds
+    async def no_wait(stop: asyncio.Event, seconds: float, gate: Any = None) -> None:
+        del seconds, gate
         stop.set()
 
     monkeypatch.setattr(service, "_sleep", no_wait)

@@ -18,6 +18,7 @@ from liftos.integrations import GoogleAdsConnector, KlaviyoConnector, MemoryCurs
 from liftos.integrations.http_core import ConnectorLimits, RetryPolicy
 from liftos.integrations.sync import sync_connector
 from liftos_ingestor import service
+from liftos_ingestor.landing_tracker import PublishGate
 from tests.security.hostile import DAY, RecordingLog, Servers, collect_error, hostile
 
 KEY = "pk_Kx7/Qm+Zr=9vLw2Ht5Ny8Pb3Jd6Fs1Ga4"
@@ -137,6 +138,8 @@ async def test_in_process_waits_stay_inside_the_request_deadline() -> None:
 class _OneStream:
     """The ingestor's poller reduced to one stream and an in-memory cursor store."""
 
+    gate = PublishGate()
+
     async def poll(self, connector: Any) -> Any:
         async def publish(batch: Any) -> None:
             del batch
@@ -158,7 +161,7 @@ async def test_the_ingestor_parks_a_source_no_longer_than_the_ceiling(
 ) -> None:
     waits: list[float] = []
 
-    async def sleep(stop: asyncio.Event, seconds: float) -> None:
+    async def sleep(stop: asyncio.Event, seconds: float, gate: Any = None) -> None:
         waits.append(seconds)
         stop.set()
 

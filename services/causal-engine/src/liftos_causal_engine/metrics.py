@@ -11,6 +11,7 @@ __all__ = [
     "HOLDS",
     "LAST_FIT",
     "MODEL_VERSION",
+    "RECOMMENDATIONS",
     "RETRAINS",
 ]
 
@@ -35,7 +36,13 @@ COMPLETENESS = Gauge(
     "liftos_causal_engine_completeness_ratio",
     "Lowest share of expected days present over every source account, at the last gate",
 )
+RECOMMENDATIONS = Counter(
+    "liftos_causal_engine_recommendations_total",
+    "Budget plans with experiment rankings published, or failed (e.g. bounds that cannot be met)",
+    ["outcome"],
+)
 
 for _outcome in ("published", "failed"):
+    RECOMMENDATIONS.labels(_outcome)
     for _trigger in ("new_data", "drift"):
         RETRAINS.labels(_outcome, _trigger)  # exported at 0, so the first failure is visible to increase()

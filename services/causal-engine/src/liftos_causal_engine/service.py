@@ -4,10 +4,14 @@ Before each refit the completeness gate (:mod:`liftos.pipeline.completeness`) me
 source and account; when it holds, a ``held`` status (topic, ``model_status`` row, metric) says what is
 missing and no version is published. Every version carries the completeness it was fitted on.
 
-A refit happens when the warehouse holds new or rewritten rows and the last refit is at least
-``min_refit_interval_s`` old, or sooner when river's drift detector flags the model's one-step-ahead
-residuals on days it had not seen before (an early refit). Each version is published to the effects
-topic (one update per channel) and written to the warehouse for Grafana.
+A refit happens when the warehouse holds new or rewritten rows (or a newly recorded lift test) and the
+last refit is at least ``min_refit_interval_s`` old, or sooner when river's drift detector flags the
+model's one-step-ahead residuals on days it had not seen before (an early refit). Every refit is
+calibrated with all recorded lift tests (moved from ``liftos.lift_tests.v1`` into the warehouse by
+:class:`~liftos_causal_engine.lift_test_inbox.LiftTestInbox`). Each version is published to the
+effects topic (one update per channel) and written to the warehouse for Grafana, followed by its
+recommendations: the budget plan for the configured horizon and budget and the experiment ranking
+(``liftos.recommendations.v1`` and the ``recommendations`` table).
 """
 
 from __future__ import annotations
@@ -22,13 +26,17 @@ from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 
 from liftos.causal.drift import ResidualDriftMonitor
-from liftos.events import EffectUpdate, ModelStatus
+from liftos.errors import LiftOSError
+from liftos.events import EffectUpdate, ModelStatus, Recommendation
 from liftos.observability import Logger, start_health_server
 from liftos.pipeline.completeness import Completeness, CompletenessPolicy, measure_completeness
-from liftos.pipeline.effects import ModelRun, estimate_effects
-from liftos.streaming.kafka import ensure_topics, make_producer, publish, wait_for_broker
-from liftos.topics import ALL_TOPICS, EFFECTS, MODEL_STATUS
+from liftos.pipeline.effects import Estimate, ModelRun, estimate_effects
+from liftos.pipeline.recommendations import lift_tests_of, make_plans, recommendation_rows
+from liftos.streaming.dead_letters import DeadLetterSink
+from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish, wait_for_broker
+from liftos.topics import ALL_TOPICS, EFFECTS, LIFT_TESTS, MODEL_STATUS, RECOMMENDATIONS
 from liftos.warehouse.connection import connect, insert_events
+from liftos.warehouse.lift_test_store import recorded_lift_tests
 from liftos.warehouse.migrations import apply_migrations
 from liftos.warehouse.modelling_panel import (
     DataWatermark,
@@ -41,6 +49,7 @@ from liftos.warehouse.modelling_panel import (
     source_days,
 )
 from liftos_causal_engine import metrics
+from liftos_causal_engine.lift_test_inbox import LiftTestInbox
 from liftos_causal_engine.pipeline_watch import PipelineWatch
 from liftos_causal_engine.settings import CausalEngineSettings
 
@@ -57,9 +66,11 @@ class CausalEngine:
         producer: AIOKafkaProducer,
         log: Logger,
         watch: PipelineWatch | None = None,
+        inbox: LiftTestInbox | None = None,
     ):
         self._settings = settings
         self._watch = watch
+        self._inbox = inbox
         self._client = client
         self._producer = producer
         self._log = log
@@ -79,7 +90,10 @@ class CausalEngine:
         return self._version
 
     async def step(self) -> bool:
-        """Refit if new data arrived and a refit is due; returns whether a version was published."""
+        """Refit if new data (or a lift test) arrived and a refit is due; returns whether a version was
+        published."""
+        if self._inbox is not None:
+            await self._inbox.drain()
         mark = await asyncio.to_thread(data_watermark, self._client)
         due = time.monotonic() - self._last_fit >= self._settings.min_refit_interval_s
         if mark == self._seen or not (due or self._drift_pending):
@@ -155,6 +169,7 @@ class CausalEngine:
     ) -> None:
         settings = self._settings
         outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
+        tests = lift_tests_of(await asyncio.to_thread(recorded_lift_tests, self._client))
         run = ModelRun(
             self._version + 1,
             settings.method,
@@ -164,6 +179,7 @@ class CausalEngine:
             subdivision=settings.subdivision,
             outcome_currency=outcome_currency,
             spend_currency=spend_currency,
+            lift_tests=tests,
         )
         started = time.perf_counter()
         estimate = await asyncio.to_thread(estimate_effects, panel, run, self._previous)
@@ -183,6 +199,7 @@ class CausalEngine:
         metrics.LAST_FIT.set(time.time())
         for update in updates:
             metrics.EFFECTS_PUBLISHED.labels(update.channel).inc()
+        recommendations = await self._publish_recommendations(estimate, run.model_version)
         self._log.info(
             "published",
             model_version=self._version,
@@ -194,7 +211,35 @@ class CausalEngine:
             iroas={u.channel: round(u.incremental_roas, 3) for u in updates},
             iroas_90d={u.channel: u.incremental_roas_90d for u in updates},
             verdicts={u.channel: u.verdict for u in updates},
+            lift_tests=len(tests),
+            recommendations=len(recommendations),
         )
+
+    async def _publish_recommendations(self, estimate: Estimate, version: int) -> list[Recommendation]:
+        """The version's budget plan and experiment ranking, published and stored (skipped, with a
+        logged reason, when the estimator has no response model or the plan's bounds cannot be met)."""
+        if estimate.results is None or estimate.results.response is None:
+            return []
+        request = self._settings.plan_request()
+        try:
+            plan, designs = await asyncio.to_thread(make_plans, estimate.results, request)
+        except (LiftOSError, ValueError) as error:
+            metrics.RECOMMENDATIONS.labels("failed").inc()
+            self._log.error("budget plan skipped", model_version=version, error=str(error))
+            return []
+        rows = recommendation_rows(plan, designs, version, datetime.now(UTC))
+        await publish(self._producer, RECOMMENDATIONS, rows)
+        await asyncio.to_thread(insert_events, self._client, rows)
+        metrics.RECOMMENDATIONS.labels("published").inc()
+        top = designs[0] if designs else None
+        self._log.info(
+            "recommendations published",
+            model_version=version,
+            plan={c: round(v) for c, v in plan.allocation.items()},
+            gain=round(plan.gain),
+            top_test=top.channel if top else None,
+        )
+        return rows
 
     def _watch_residuals(self, residuals: pd.DataFrame) -> None:
         """Feed residuals of days the detector has not seen; a detection asks for an early refit."""
@@ -220,9 +265,12 @@ async def run(settings: CausalEngineSettings, log: Logger, stop: asyncio.Event) 
     client = await asyncio.to_thread(connect, settings.warehouse)
     producer = make_producer(settings.kafka, client_suffix="causal-engine")
     await producer.start()
+    consumer = make_consumer(settings.kafka, LIFT_TESTS.name, group_id="liftos-causal-engine-lift-tests")
+    await consumer.start()
     health = await start_health_server(settings.observability, lambda: None)
     watch = PipelineWatch(settings.kafka, client)
-    engine = CausalEngine(settings, client, producer, log, watch)
+    inbox = LiftTestInbox(consumer, client, DeadLetterSink(producer, "causal-engine"), log)
+    engine = CausalEngine(settings, client, producer, log, watch, inbox)
     log.info("ready", model_version=engine.version, method=settings.method)
     try:
         while not stop.is_set():
@@ -235,5 +283,6 @@ async def run(settings: CausalEngineSettings, log: Logger, stop: asyncio.Event) 
     finally:
         await health.cleanup()
         await watch.stop()
+        await consumer.stop()
         await producer.stop()
         log.info("stopped")

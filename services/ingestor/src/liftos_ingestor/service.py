@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from contextlib import suppress
 
 from liftos.errors import ConfigError, DataError, TransientError
 from liftos.integrations import Connector
 from liftos.observability import Logger, start_health_server
-from liftos.streaming.kafka import ensure_topics, make_producer, wait_for_broker
-from liftos.topics import ALL_TOPICS
 from liftos_ingestor import metrics
+from liftos_ingestor.landing_tracker import PublishGate, TopicsReset
 from liftos_ingestor.metrics import IngestorHooks
-from liftos_ingestor.polling import Poller, make_connector
+from liftos_ingestor.polling import Poller, make_connector, running_poller
 from liftos_ingestor.settings import IngestorSettings
 
 __all__ = ["retry_delay", "run"]
@@ -22,9 +20,10 @@ __all__ = ["retry_delay", "run"]
 _MIN_RETRY_S = 60.0
 
 
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+async def _sleep(stop: asyncio.Event, seconds: float, gate: PublishGate) -> None:
+    """Wait between two polls of a source: ``seconds``, until ``stop``, or until the cursors were rewound
+    (:meth:`~liftos_ingestor.landing_tracker.PublishGate.pause`: the lost days are fetched at once)."""
+    await gate.pause(stop, seconds)
 
 
 def retry_delay(retry_after: float | None, interval_s: float, ceiling_s: float) -> float:
@@ -62,6 +61,9 @@ async def _poll_forever(
             results = await poller.poll(connector)
             metrics.POLLS.labels(source, "ok").inc()
             log.info("poll finished", source=source, records=sum(r.records for r in results))
+        except TopicsReset:
+            metrics.POLLS.labels(source, "reset").inc()
+            wait = 0.0  # the next poll starts once the tracker has rewound the cursors
         except ConfigError as error:
             metrics.POLLS.labels(source, "config_error").inc()
             metrics.SOURCE_UP.labels(source).set(0)
@@ -83,38 +85,34 @@ async def _poll_forever(
             metrics.POLLS.labels(source, "error").inc()
             log.exception("poll failed", source=source, error=repr(error))
             wait = min(interval_s, _MIN_RETRY_S)
-        await _sleep(stop, wait)
+        await _sleep(stop, wait, poller.gate)
     await connector.aclose()
 
 
 async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> None:
-    """Serve health and metrics, then poll every configured source until ``stop`` is set."""
+    """Serve health and metrics, then poll every configured source until ``stop`` is set, with the
+    landing tracker beside the polls (it rewinds the cursors if the broker loses the topics)."""
     hooks = IngestorHooks()
     connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}
-    await wait_for_broker(settings.kafka)
-    await ensure_topics(settings.kafka, ALL_TOPICS)
-    producer = make_producer(settings.kafka, client_suffix="ingestor")
-    await producer.start()
-    health = await start_health_server(settings.observability, lambda: None)
-    poller = Poller(settings, producer, hooks)
-    log.info(
-        "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
-    )
-    try:
-        tasks = [
-            _poll_forever(
-                source,
-                connector,
-                poller,
-                settings.poll_interval_s,
-                log,
-                stop,
-                settings.limits.max_retry_after_s,
-            )
-            for source, connector in connectors.items()
-        ]
-        await asyncio.gather(*tasks, stop.wait())
-    finally:
-        await health.cleanup()
-        await producer.stop()
-        log.info("stopped")
+    async with running_poller(settings, hooks, log, "ingestor") as (poller, tracker):
+        health = await start_health_server(settings.observability, lambda: None)
+        log.info(
+            "ready", sources=list(connectors), interval_s=settings.poll_interval_s, since=str(poller.since())
+        )
+        try:
+            tasks = [
+                _poll_forever(
+                    source,
+                    connector,
+                    poller,
+                    settings.poll_interval_s,
+                    log,
+                    stop,
+                    settings.limits.max_retry_after_s,
+                )
+                for source, connector in connectors.items()
+            ]
+            await asyncio.gather(*tasks, tracker.run(stop), stop.wait())
+        finally:
+            await health.cleanup()
+    log.info("stopped")

@@ -35,6 +35,16 @@ class IngestorSettings(CurrencySettings):
             ``…__MAX_BODY_BYTES``, ``…__REQUEST_DEADLINE_S``, ``…__SLICE_DEADLINE_S``,
             ``…__MAX_RETRY_AFTER_S``, ``…__ALLOWED_ORIGINS``); ``max_retry_after_s`` also caps how long
             a source is parked after a server asked to wait.
+        normalizer_group: The normalizer's consumer group (the first hop a record must pass).
+        enricher_group: The enricher's consumer group (the last hop: it commits after the warehouse).
+        landing_check_interval_s: Seconds between two looks at how far the stages have got (which
+            cursors have landed in the warehouse) and at the topics' epochs (did the broker lose them?).
+        recycle_topics_after: For a broker without retention (the embedded Tansu keeps every message in
+            memory): once the pipeline has landed everything and holds at least this many messages in
+            the raw, normalized, outcomes and enriched topics, and every consumer group has committed
+            all of them, delete and recreate those topics. 0 (the default) never does; ``liftos up``
+            sets it. Never set it against a cluster whose topics other systems read from the start.
+        recycle_settle_s: Seconds to hold publishing after a recycle, so every stage notices it.
     """
 
     sources: NameList = ()
@@ -44,3 +54,8 @@ class IngestorSettings(CurrencySettings):
     lookback_days: int | None = Field(default=None, ge=0)
     request_timeout_s: float = Field(default=60.0, gt=0)
     limits: ConnectorLimits = ConnectorLimits()
+    normalizer_group: str = "liftos.normalizer"
+    enricher_group: str = "liftos.enricher"
+    landing_check_interval_s: float = Field(default=5.0, gt=0)
+    recycle_topics_after: int = Field(default=0, ge=0)
+    recycle_settle_s: float = Field(default=5.0, ge=0)

@@ -77,6 +77,7 @@ def up(
         )
     except ConfigError as error:
         raise typer.BadParameter(str(error), param_hint="--replicas") from None
+    stack.check_ports()  # before anything starts or prints
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with console.status("starting the embedded stack"):

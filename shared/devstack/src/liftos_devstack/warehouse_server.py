@@ -54,6 +54,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from liftos.runtime import check_port_free
 from liftos.settings import ServiceSettings
 from liftos_devstack.warehouse_engine import Engine, Inserter, Lease, QueryOutcome
 from liftos_devstack.warehouse_protocol import (
@@ -567,7 +568,11 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8123, access: AccessP
     """Serve the chdb store at ``path`` on ``host:port`` until SIGTERM/SIGINT (DEV-ONLY).
 
     ``access`` defaults to :func:`access_policy` for ``host`` without a password.
+
+    Raises:
+        PortInUseError: another process listens on ``host:port``.
     """
+    check_port_free(host, port, "the warehouse", fix="stop what listens there or choose another --port")
     asyncio.run(_serve_async(path, host, port, access or access_policy(host)))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 import orjson
 from pydantic import (
@@ -25,11 +25,13 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from liftos.errors import ConfigError
 from liftos.project import ProjectSettings
 from liftos.transformations.fx_rates import DailyRates
 
@@ -43,8 +45,11 @@ __all__ = [
     "RegionalSettings",
     "ServiceSettings",
     "WarehouseSettings",
+    "load_settings",
     "region_label",
 ]
+
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
@@ -77,7 +82,9 @@ class _Section(BaseModel):
 class KafkaSettings(_Section):
     """How to reach the Kafka cluster (Apache Kafka in production, Tansu locally).
 
-    The group timeouts are in milliseconds. The defaults are short on purpose: the local broker and
+    ``connect_timeout_s`` is how long a process waits for the cluster at start-up before it gives up
+    with one line naming the fix. The group timeouts are in milliseconds. The defaults are short on
+    purpose: the local broker and
     the tests join consumer groups in about a second with them (see docs on Tansu), and they are
     still safe for a production cluster on a reliable network.
     """
@@ -94,6 +101,7 @@ class KafkaSettings(_Section):
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     rebalance_timeout_ms: int = Field(default=6_000, ge=1_000)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    connect_timeout_s: float = Field(default=30.0, gt=0)
 
 
 class WarehouseSettings(_Section):
@@ -231,3 +239,31 @@ class CurrencySettings(ServiceSettings):
     def daily_rates(self) -> DailyRates:
         """The daily rates these settings describe (raises ConfigError on a bad rate or currency)."""
         return DailyRates(self.reporting_currency, self.fx_rates, history=self.fx_source == "ecb")
+
+
+def load_settings(cls: type[AnySettings]) -> AnySettings:
+    """``cls()`` read from the environment, with an invalid value reported as one :class:`ConfigError`
+    naming the variable (``LIFTOS_KAFKA__SESSION_TIMEOUT_MS``), never its value (it may be a secret).
+
+    Entry points call this instead of ``cls()``, so a person sees which variable to fix.
+    """
+    try:
+        return cls()
+    except ValidationError as error:
+        raise ConfigError(_settings_problem(cls, error), fix=_SETTINGS_FIX) from None
+
+
+_SETTINGS_FIX = "fix it in the environment (the README's Settings table lists every variable)"
+
+
+def _settings_problem(cls: type[BaseSettings], error: ValidationError) -> str:
+    """``invalid setting LIFTOS_X: <what pydantic says>`` for the first problem (and how many more)."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    nesting = str(cls.model_config.get("env_nested_delimiter") or "__")
+    problems = error.errors(include_input=False, include_url=False)
+    first = problems[0]
+    names = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = f"setting {prefix}{nesting.join(names).upper()}" if names else f"settings of {cls.__name__}"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"invalid {where}: {message[:1].lower()}{message[1:]}{more}"

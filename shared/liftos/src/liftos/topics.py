@@ -14,9 +14,11 @@ from liftos.events import (
     EnrichedRow,
     Event,
     IngestionCoverage,
+    LiftTestRecord,
     ModelStatus,
     NormalizedRow,
     RawEvent,
+    Recommendation,
     StoreOutcomeRow,
 )
 
@@ -25,10 +27,12 @@ __all__ = [
     "COVERAGE",
     "EFFECTS",
     "ENRICHED",
+    "LIFT_TESTS",
     "MODEL_STATUS",
     "NORMALIZED",
     "OUTCOMES",
     "RAW",
+    "RECOMMENDATIONS",
     "TopicSpec",
     "dead_letter_topic",
 ]
@@ -74,5 +78,17 @@ ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
 MODEL_STATUS = TopicSpec(_name("model_status"), ModelStatus, partitions=1)
 COVERAGE = TopicSpec(_name("coverage"), IngestionCoverage, partitions=1)
+LIFT_TESTS = TopicSpec(_name("lift_tests"), LiftTestRecord, partitions=1)
+RECOMMENDATIONS = TopicSpec(_name("recommendations"), Recommendation, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS, MODEL_STATUS, COVERAGE)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW,
+    NORMALIZED,
+    OUTCOMES,
+    ENRICHED,
+    EFFECTS,
+    MODEL_STATUS,
+    COVERAGE,
+    LIFT_TESTS,
+    RECOMMENDATIONS,
+)

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from liftos_sandbox.credentials import credentials_for_seed
-from liftos_sandbox.world import WorldSpec, simulate_world
+from liftos.cli_options import check_window, day_option
 
 __all__ = ["app"]
 
@@ -39,28 +38,21 @@ def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from error
-
-
 @app.command("truth")
 def truth(
     seed: SeedOption,
     scenario: Annotated[ScenarioChoice, typer.Option(help="World scenario.")] = ScenarioChoice.default,
-    start: Annotated[str | None, typer.Option(help="First day of the window (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day of the window, inclusive (YYYY-MM-DD).")] = None,
+    start: Annotated[date | None, day_option("First day of the window.")] = None,
+    end: Annotated[date | None, day_option("Last day of the window, inclusive.")] = None,
     entities: Annotated[int, typer.Option(min=6, help="Leaf entities per channel.")] = 60,
 ) -> None:
     """Print the ground truth (spend, revenue lift, iROAS, mROAS, platform ROAS per channel) as JSON."""
+    from liftos_sandbox.world import WorldSpec, simulate_world
+
     spec = WorldSpec(seed=seed, scenario=scenario.value, entities_per_channel=entities)
-    window = _parse_day(start, "--start"), _parse_day(end, "--end")
+    check_window(start, end, "--start", "--end")
     try:
-        result = simulate_world(spec).truth(*window)
+        result = simulate_world(spec).truth(start, end)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     _print_json(result)
@@ -98,6 +90,8 @@ def credentials(
     ] = CredentialsFormat.json,
 ) -> None:
     """Print the credentials the emulators of the world of SEED accept (JSON, or a secrets file)."""
+    from liftos_sandbox.credentials import credentials_for_seed
+
     creds = credentials_for_seed(seed)
     if output is CredentialsFormat.toml:
         sys.stdout.write(_secrets_toml(creds))
@@ -115,8 +109,8 @@ def serve_emulators(
     scenario: Annotated[ScenarioChoice, typer.Option(help="World scenario.")] = ScenarioChoice.default,
     fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of requests that fail.")] = 0.0,
     latency_ms: Annotated[float, typer.Option(min=0.0, help="Added latency per request (ms).")] = 0.0,
-    start: Annotated[str | None, typer.Option(help="First simulated day (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last simulated day, the emulators' today.")] = None,
+    start: Annotated[date | None, day_option("First simulated day.")] = None,
+    end: Annotated[date | None, day_option("Last simulated day, the emulators' today.")] = None,
     entities: Annotated[int | None, typer.Option(min=6, help="Leaf entities per channel.")] = None,
     rate_limits: Annotated[
         bool, typer.Option(help="Enforce Klaviyo's documented rate tiers (off for fast demos and tests).")
@@ -141,8 +135,8 @@ def serve_emulators(
         scenario.value,
         fault_rate,
         latency_ms,
-        _parse_day(start, "--start"),
-        _parse_day(end, "--end"),
+        start,
+        end,
         entities,
         rate_limits,
         tuple(revoke or ()),

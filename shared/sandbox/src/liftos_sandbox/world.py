@@ -7,6 +7,7 @@ from ``spec.seed``) and cached per spec; treat the returned tables as read-only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -40,6 +41,7 @@ from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, Sce
 from liftos_sandbox.seeding import stream
 from liftos_sandbox.tables import daily_frame
 from liftos_sandbox.truth import ChannelSeries, TruthModel, orders_truth, truth_dict
+from liftos_sandbox.what_if import LiftTestResult, plan_outcome, run_lift_test
 
 __all__ = ["CHANNELS", "Scenario", "World", "WorldSpec", "build_world", "simulate_world"]
 
@@ -127,6 +129,17 @@ class World:
         stacked = self.fx_daily.stack()
         index = pd.MultiIndex.from_arrays([pd.to_datetime(rows["date"]), rows["currency"]])
         return pd.Series(stacked.reindex(index).to_numpy(), index=rows.index, name="fx_rate")
+
+    def plan_outcome(self, start: date, plan: Mapping[str, FloatArray]) -> dict[str, float]:
+        """True incremental revenue per channel of spending ``plan[channel]`` (daily spend, reporting
+        currency) on the days from ``start`` instead of nothing
+        (:func:`liftos_sandbox.what_if.plan_outcome`)."""
+        return plan_outcome(self.model, start, plan)
+
+    def lift_test(self, channel: Channel, start: date, end: date, spend_scale: float = 0.0) -> LiftTestResult:
+        """Run a lift test in this world: ``channel``'s spend times ``spend_scale`` on ``start..end``
+        (see :func:`liftos_sandbox.what_if.run_lift_test`)."""
+        return run_lift_test(self.model, self.outcome, self.spec.seed, channel, start, end, spend_scale)
 
     def credentials(self) -> dict[str, dict[str, str]]:
         """The ``liftos sandbox credentials`` JSON object (depends on the seed only)."""

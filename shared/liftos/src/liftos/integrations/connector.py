@@ -35,6 +35,7 @@ from liftos.integrations.source_check import AccountInfo, SourceCheck
 from liftos.transformations.source_registry import source_definition, source_definitions
 
 __all__ = [
+    "CREDENTIALS_FIX",
     "Connector",
     "ConnectorFactory",
     "ConnectorOptions",
@@ -45,6 +46,12 @@ __all__ = [
     "parse_date_range",
     "run_blocking",
 ]
+
+#: What to do about a missing credential of a source.
+CREDENTIALS_FIX = (
+    "set it in the ingestor's environment (docker compose: in .env, which the ingestor reads as its "
+    "env_file; see .env.example)"
+)
 
 T = TypeVar("T")
 DateLike = date | datetime | str
@@ -339,9 +346,13 @@ def connector_class(source: str) -> ConnectorFactory:
     Raises:
         ConfigError: the source is unknown or has no API connector.
     """
-    path = source_definition(source).connector
+    choose = f"choose one of {', '.join(connector_sources())}"
+    try:
+        path = source_definition(source).connector
+    except ConfigError:
+        raise ConfigError(f"unknown source {source!r}", fix=choose) from None
     if path is None:
-        raise ConfigError(f"source {source!r} has no API connector; sources with one: {connector_sources()}")
+        raise ConfigError(f"source {source!r} has no API connector", fix=choose)
     module, _, name = path.partition(":")
     found = getattr(import_module(module), name)
     if not (isinstance(found, type) and issubclass(found, Connector)):

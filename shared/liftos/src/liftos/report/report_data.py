@@ -252,7 +252,10 @@ def load_metadata(client: Client) -> ModelMetadata:
     """
     rows = client.query(_LATEST_SQL).result_rows
     if not rows:
-        raise NoModelError("no model version in effect_updates yet: run the causal engine first")
+        raise NoModelError(
+            "the warehouse holds no model version yet (effect_updates is empty)",
+            fix="run the causal engine first (liftos up, or liftos demo) and wait for its first fit",
+        )
     version, method, trained_at, start, end, level, outcome, completeness = rows[0]
     currencies = client.query("SELECT DISTINCT currency FROM marketing_daily ORDER BY currency").result_rows
     gate = client.query(_GATE_SQL).result_rows

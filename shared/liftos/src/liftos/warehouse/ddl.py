@@ -19,7 +19,9 @@ from liftos.events import (
     EnrichedRow,
     Event,
     IngestionCoverage,
+    LiftTestRecord,
     ModelStatus,
+    Recommendation,
     StoreOutcomeRow,
 )
 from liftos.settings import SQL_IDENTIFIER
@@ -51,6 +53,9 @@ def _clickhouse_type(annotation: Any, metadata: list[Any]) -> str:
         if len(members) != 1:
             raise TypeError(f"unsupported union for a column: {annotation!r}")
         return f"Nullable({_clickhouse_type(members[0], [])})"
+    if origin in (list, tuple):
+        (item,) = {arg for arg in get_args(annotation) if arg is not Ellipsis}
+        return f"Array({_clickhouse_type(item, [])})"
     if origin is dict:
         key, value = get_args(annotation)
         if value is Any:
@@ -104,4 +109,12 @@ def create_table_sql(model: type[Event], database: str) -> str:
 
 def table_models() -> tuple[type[Event], ...]:
     """Every event model that has a warehouse table, in creation order."""
-    return (EnrichedRow, StoreOutcomeRow, EffectUpdate, ModelStatus, IngestionCoverage)
+    return (
+        EnrichedRow,
+        StoreOutcomeRow,
+        EffectUpdate,
+        ModelStatus,
+        IngestionCoverage,
+        LiftTestRecord,
+        Recommendation,
+    )

@@ -58,19 +58,26 @@ _SPEND_CURRENCY_SQL = "SELECT DISTINCT currency FROM marketing_daily FINAL LIMIT
 
 @dataclass(frozen=True)
 class DataWatermark:
-    """What the warehouse held at one moment: row counts and newest row versions of both inputs."""
+    """What the warehouse held at one moment: row counts and newest row versions of both inputs and
+    of the recorded lift tests."""
 
     marketing_rows: int
     marketing_version: int
     outcome_rows: int
     outcome_version: int
+    lift_test_rows: int = 0
+    lift_test_version: int = 0
 
 
 def data_watermark(client: Client) -> DataWatermark:
-    """The current :class:`DataWatermark`; it changes whenever new or rewritten data arrives."""
+    """The current :class:`DataWatermark`; it changes whenever new or rewritten data arrives, or a
+    lift test is recorded."""
+    from liftos.warehouse.lift_test_store import lift_test_watermark
+
     marketing = client.query("SELECT count(), max(version) FROM marketing_daily").result_rows[0]
     outcomes = client.query("SELECT count(), max(version) FROM store_outcomes").result_rows[0]
-    return DataWatermark(int(marketing[0]), int(marketing[1]), int(outcomes[0]), int(outcomes[1]))
+    tests = lift_test_watermark(client)
+    return DataWatermark(int(marketing[0]), int(marketing[1]), int(outcomes[0]), int(outcomes[1]), *tests)
 
 
 def source_days(client: Client, start: date, end: date) -> pd.DataFrame:

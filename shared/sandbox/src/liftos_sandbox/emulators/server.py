@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from liftos.runtime import check_port_free
 from liftos_sandbox.emulators.faults import FaultInjector, FaultKind
 from liftos_sandbox.emulators.google_ads_rest import TOKEN_PATHS, GoogleAdsConfig, GoogleAdsEmulator
 from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig, KlaviyoEmulator
@@ -143,6 +144,10 @@ def serve(
     ``klaviyo``) whose credentials are refused as revoked.
     """
     from liftos_sandbox.world import WorldSpec, simulate_world  # the simulator is optional at import
+
+    check_port_free(
+        host, port, "the sandbox emulators", fix="stop what listens there or choose another --port"
+    )
 
     spec_kwargs: dict[str, Any] = {"seed": seed, "scenario": scenario}
     if start is not None:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 
 from liftos.errors import ConfigError
+from liftos.integrations.connector import CREDENTIALS_FIX
 from liftos.integrations.google_ads.settings import EXPIRY_MARGIN_S, GoogleAdsCredentials, customer_digits
 from liftos.integrations.http_core import HttpClient, Request
 from liftos.integrations.paginators import dig
@@ -18,7 +19,8 @@ class GoogleAuth:
         missing = [n for n in ("client_id", "client_secret", "refresh_token") if getattr(creds, n) is None]
         if missing:
             raise ConfigError(
-                f"Google Ads credentials missing: {missing} (arguments or LIFTOS_GOOGLE_ADS__*)"
+                f"Google Ads credentials missing: {missing} (arguments or LIFTOS_GOOGLE_ADS__*)",
+                fix=CREDENTIALS_FIX,
             )
         self.creds = creds
         self.token_http: HttpClient | None = None

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Sequence
 
 from liftos.errors import ConfigError
+from liftos.integrations.connector import CREDENTIALS_FIX
 from liftos.integrations.http_core import HttpClient, Request
 from liftos.integrations.meta.endpoint_table import ENDPOINTS
 from liftos.integrations.meta.settings import MetaCredentials
@@ -17,7 +18,9 @@ class MetaAuth:
 
     def __init__(self, creds: MetaCredentials) -> None:
         if creds.access_token is None:
-            raise ConfigError("Meta access_token is missing (argument or LIFTOS_META__ACCESS_TOKEN)")
+            raise ConfigError(
+                "Meta access_token is missing (argument or LIFTOS_META__ACCESS_TOKEN)", fix=CREDENTIALS_FIX
+            )
         self._token = creds.access_token
         self._secret = creds.app_secret
         self._version = creds.api_version
