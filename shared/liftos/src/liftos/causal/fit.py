@@ -25,7 +25,6 @@ from liftos.causal.lift import LiftTest
 from liftos.causal.model import EffectPrior, LiftRow, MediaModel, Problem, fit_problem, knot_basis
 from liftos.causal.posterior import Posterior, gaussian_posterior
 from liftos.causal.spec import ModelSpec
-from liftos.causal.transforms import hill
 
 __all__ = [
     "ChannelDraw",
@@ -39,7 +38,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 _INIT_SHARE = 0.05  # starting share of the outcome per channel (a start, not a prior)
-ROBUST_BLOCK_DAYS = 14  # clusters of the robust covariance: two weeks (weekly data: two periods)
 
 
 @dataclass(frozen=True)
@@ -316,10 +314,7 @@ def _with_posterior(
         block = 28 if data.frequency == "D" else 4
         posterior = _bootstrap(problem, params, spec.n_bootstrap, min(block, data.n_periods // 4), spec.seed)
     else:
-        block = periods_of(ROBUST_BLOCK_DAYS, data.frequency)
-        posterior = gaussian_posterior(
-            problem, params, hac, spec.n_draws, spec.seed, spec.interval_method, block
-        )
+        posterior = gaussian_posterior(problem, params, hac, spec.n_draws, spec.seed, spec.interval_method)
     return MMMFit(problem, params, design, posterior, windows, hac)
 
 
@@ -330,9 +325,9 @@ def response_curve(problem: Problem, p: FloatArray, multipliers: FloatArray) -> 
     out = np.zeros((len(multipliers), problem.n_channels))
     for c in range(problem.n_channels):
         level = b[c] * problem.scale * mult[:, c]
-        stocked = problem.media.adstocked(c, decay[c])  # adstock is linear: scaled spend, scaled stock
-        k = float(np.exp(log_k[c])) * problem.media.medians[c]
-        out[:, c] = hill(np.outer(multipliers, stocked), k, shape[c]) @ level
+        for i, m in enumerate(multipliers):
+            h = problem.media.response(c, decay[c], log_k[c], shape[c], problem.media.spend[:, c] * m)[0]
+            out[i, c] = float(level @ h)
     return out
 
 

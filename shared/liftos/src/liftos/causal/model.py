@@ -66,31 +66,20 @@ class MediaModel:
         meds = np.array([np.median(col[col > 0]) if np.any(col > 0) else 1.0 for col in stocked.T])
         return cls(padded, lag, np.asarray(meds, dtype=np.float64))
 
-    def adstocked(self, c: int, decay: float, spend: FloatArray | None = None) -> FloatArray:
-        """Channel ``c``'s adstocked spend ``(T + lag - 1,)`` (``spend`` overrides its padded spend)."""
-        s = self.spend[:, c] if spend is None else spend
-        return _causal_filter(s, _weights_and_derivative(decay, self.lag)[0])
-
     def response(
         self, c: int, decay: float, log_k: float, shape: float, spend: FloatArray | None = None
     ) -> Response:
         """Channel ``c``: ``h`` and ``dh/d(decay, log K, shape)``, each ``(T + lag - 1,)``."""
         s = self.spend[:, c] if spend is None else spend
         weights, dweights = _weights_and_derivative(decay, self.lag)
-        x = _causal_filter(s, weights)
-        dx = _causal_filter(s, dweights)
+        x = lfilter(weights, [1.0], s)
+        dx = lfilter(dweights, [1.0], s)
         k = float(np.exp(log_k)) * self.medians[c]
         h = hill(x, k, shape)
         d_logk, d_shape = hill_derivatives(x, k, shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             dh_dx = np.where(x > 0, shape * h * (1.0 - h) / np.where(x > 0, x, 1.0), 0.0)
         return h, dh_dx * dx, d_logk, d_shape
-
-
-def _causal_filter(series: FloatArray, weights: FloatArray) -> FloatArray:
-    """``out[t] = Σ_l weights[l] · series[t - l]`` (zero before the start), same length as ``series``
-    (``np.convolve``: the 1-D FIR filter without ``lfilter``'s per-call overhead)."""
-    return np.asarray(np.convolve(series, weights)[: len(series)], dtype=np.float64)
 
 
 def _weights_and_derivative(decay: float, lag: int) -> tuple[FloatArray, FloatArray]:
@@ -240,10 +229,7 @@ class Problem:
         """AR(p) prediction-error filter ``e_t = r_t - Σ_j ar_j r_{t-j}`` along axis 0 (zero start)."""
         if self.ar.size == 0:
             return rows
-        out = np.array(rows, dtype=np.float64)
-        for j, coef in enumerate(self.ar, start=1):
-            out[j:] -= coef * rows[:-j]
-        return out
+        return np.asarray(lfilter(np.concatenate([[1.0], -self.ar]), [1.0], rows, axis=0), dtype=np.float64)
 
     def row_scale(self) -> FloatArray:
         """Scale of each data row ``(T,)``: ``√weight / σ``."""

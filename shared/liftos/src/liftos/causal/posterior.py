@@ -4,16 +4,6 @@ Every interval the engine publishes is a quantile of some effect computed on eac
 respect what the model can produce (a lift is never negative when levels are >= 0) and are asymmetric
 where the posterior is. Draws come from:
 
-- ``robust`` (the default): Gaussian draws in the same unconstrained parameterisation as ``laplace``,
-  with a covariance that does not trust the error model: ``H⁻¹ (M + J_pᵀJ_p) H⁻¹``, ``H = J_dᵀJ_d +
-  J_pᵀJ_p``, where the "meat" ``M`` is the cluster-robust variance of the data rows' scores summed over
-  consecutive blocks of periods (two weeks), each block's residuals corrected for its leverage by
-  ``(I - Q_b)^{-1/2}`` (the Bell-McCaffrey "CR2" correction, ``Q_b`` the block's hat matrix), i.e. a
-  linearised delete-a-block jackknife. Where the AR(p) Gaussian errors describe the residuals, ``M ≈
-  J_dᵀJ_d`` and this is the Laplace covariance; where outcome shocks line up with a few spend
-  episodes (heavy-tailed, episodic demand) it is wider, where they do not it may be narrower. The
-  prior rows enter as in the Laplace covariance (a prior-dominated direction keeps the prior's
-  width);
 - ``laplace``: a Gaussian in an *unconstrained* parameterisation centred on the MAP: each channel's
   log whole-range lift (instead of its level ``b``: the effect priors are Gaussian in exactly that, and
   it is the quantity reported), logit of decay, log K ratio and shape within their bounds, baseline
@@ -39,13 +29,12 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.model import Problem
 
-__all__ = ["Posterior", "gaussian_posterior", "linearised_fit", "robust_covariance", "weighted_quantiles"]
+__all__ = ["Posterior", "gaussian_posterior", "linearised_fit", "weighted_quantiles"]
 
 FloatArray = NDArray[np.float64]
 _LOG_B_RANGE = (np.log(1e-9), np.log(1e3))
 _EDGE = 1e-4  # keep the MAP this far (relative to the range) inside bounded parameters
 _MIN_ESS_SHARE = 0.1
-_MIN_BLOCK_RESIDUAL_SHARE = 0.05  # CR2: eigenvalues of I - Q_b floored here (inflation at most ~4.5x)
 
 
 @dataclass(frozen=True)
@@ -200,38 +189,6 @@ def linearised_fit(problem: Problem, p: FloatArray) -> tuple[FloatArray, FloatAr
     return res[:n], data, h_inv
 
 
-def robust_covariance(problem: Problem, p: FloatArray, jac_z: FloatArray, block: int) -> FloatArray:
-    """Cluster-robust (CR2) covariance ``(P, P)`` in the coordinates whose Jacobian ``dp/dz`` is
-    ``jac_z`` (see the module docstring); ``block``: periods per cluster (>= 1)."""
-    res, jac = problem.residuals_and_jacobian(p)
-    n = problem.n_data_rows
-    with threadpool_limits(1):
-        data, rest = jac[:n] @ jac_z, jac[n:] @ jac_z
-        prior = rest.T @ rest
-        h_inv = _pseudo_inverse(data.T @ data + prior)
-        lever = data @ h_inv
-        scores = []
-        for start in range(0, n, block):
-            rows = slice(start, min(start + block, n))
-            q = lever[rows] @ data[rows].T
-            vals, vecs = np.linalg.eigh(np.eye(q.shape[0]) - 0.5 * (q + q.T))
-            scale = np.maximum(vals, _MIN_BLOCK_RESIDUAL_SHARE) ** -0.5
-            corrected = vecs @ (scale * (vecs.T @ res[rows]))
-            scores.append(data[rows].T @ corrected)
-        g = np.asarray(scores)
-        g = g - g.mean(axis=0)
-        meat = g.T @ g * (len(g) / max(len(g) - 1, 1))
-        return np.asarray(h_inv @ (meat + prior) @ h_inv, dtype=np.float64)
-
-
-def _covariance_draws(cov: FloatArray, centre: FloatArray, n: int, seed: int) -> FloatArray:
-    """``n`` draws of N(centre, cov) (negative eigenvalues from round-off set to 0)."""
-    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    rng = np.random.default_rng(seed)
-    std = rng.standard_normal((n, len(centre)))
-    return np.asarray(centre + (std * np.sqrt(np.maximum(vals, 0.0))) @ vecs.T, dtype=np.float64)
-
-
 def _log_target(problem: Problem, p: FloatArray, hac: float) -> float:
     res = problem.residuals(p)
     n = problem.n_data_rows
@@ -239,16 +196,9 @@ def _log_target(problem: Problem, p: FloatArray, hac: float) -> float:
 
 
 def gaussian_posterior(
-    problem: Problem, p: FloatArray, hac: float, n: int, seed: int, method: str, block: int = 1
+    problem: Problem, p: FloatArray, hac: float, n: int, seed: int, method: str
 ) -> Posterior:
-    """Draws by ``method`` ``"robust"`` (clusters of ``block`` periods), ``"laplace"``,
-    ``"importance"`` or ``"delta"`` (see the module docstring)."""
-    if method == "robust":
-        transform = _Transform.of(problem)
-        z0 = transform.to_z(p)
-        cov = robust_covariance(problem, transform.to_p(z0), transform.jacobian(transform.to_p(z0)), block)
-        z = _covariance_draws(cov, z0, n, seed)
-        return Posterior(np.stack([transform.to_p(row) for row in z]), np.full(n, 1.0 / n), method, float(n))
+    """Draws by ``method`` ``"laplace"``, ``"importance"`` or ``"delta"`` (see the module docstring)."""
     precision_p = _precision(problem, p, hac)
     if method == "delta":  # Gaussian draws leave the parameter space; clipped back into it
         draws, _ = _gaussian_draws(precision_p, p, n, seed)

@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 AttributionModel = Literal["mmm", "dml", "causal_forest"]
-IntervalMethod = Literal["robust", "laplace", "importance", "delta", "bootstrap"]
+IntervalMethod = Literal["laplace", "importance", "delta", "bootstrap"]
 EffectPriorKind = Literal["auto", "roi", "share", "none"]
 Assignment = Literal["observational", "randomized"]
 ATTRIBUTION_MODELS: Final[tuple[str, ...]] = get_args(AttributionModel)
@@ -53,10 +53,8 @@ class ModelSpec:
         retail_events: indicators for the days around US Thanksgiving (Black Friday, Cyber Monday).
         ar_order: AR order of the MMM's log-outcome errors (GLS); ``None`` → 7 daily, 2 weekly; 0 = white.
         interval_method: how intervals are made (each gives parameter draws pushed through every
-            effect): ``"robust"`` (default: Gaussian draws in an unconstrained parameterisation —
-            log level, logit decay/K/shape — with a cluster-robust covariance: the data part from
-            two-week blocks of scores with the CR2 leverage correction, the prior as it is),
-            ``"laplace"`` (the same draws from the curvature at the optimum, the data part
+            effect): ``"laplace"`` (default: Gaussian draws in an unconstrained parameterisation —
+            log level, logit decay/K/shape — from the curvature at the optimum, the data part
             HAC-inflated), ``"importance"`` (the same draws reweighted to the exact posterior),
             ``"delta"`` (Gaussian in the constrained parameters: symmetric, may go negative; kept for
             comparison) or ``"bootstrap"`` (moving-block residual bootstrap with refits).
@@ -102,7 +100,7 @@ class ModelSpec:
     holidays_subdivision: str | None = None
     retail_events: bool = True
     ar_order: int | None = None
-    interval_method: IntervalMethod = "robust"
+    interval_method: IntervalMethod = "laplace"
     n_draws: int = 200
     n_bootstrap: int = 30
     half_saturation_prior: tuple[float, float] = (0.0, 0.7)
