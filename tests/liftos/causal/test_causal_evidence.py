@@ -7,11 +7,21 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from liftos.causal import CausalAPI, CausalResults, ModelSpec
+from liftos.causal.evidence import event_response, feedback_z
 from liftos.causal.fit import build_problem, channel_effects, fit_mmm
-from liftos.causal.verdicts import ChannelEvidence, ModelEvidence, effect_sentence, judge
+from liftos.causal.posterior import linearised_fit
+from liftos.causal.verdicts import (
+    EVENT_Z,
+    FEEDBACK_Z_NOT_IDENTIFIED,
+    ChannelEvidence,
+    ModelEvidence,
+    effect_sentence,
+    judge,
+)
 from liftos_sandbox.world import CHANNELS, World
 from tests.liftos.causal.causal_worlds import independent_world, wide_inputs, world_of
 
@@ -83,6 +93,12 @@ def test_verdict_rules() -> None:
     assert judge(replace(evidence, lower=0.05), good)[0] == "not_identified"
     assert judge(replace(evidence, collinearity=0.95, collinear_with="google"), good)[1].count("google") == 1
     assert judge(replace(evidence, feedback_z=6.0), good)[0] == "not_identified"
+    assert judge(replace(evidence, feedback_z=2.5), good)[0] == "weak"
+    short = replace(evidence, event_z=-2.5, event_ratio=0.5, events=8)
+    verdict, reason = judge(short, good)
+    assert verdict == "not_identified" and "8 sharp spend changes" in reason and "50%" in reason
+    assert judge(replace(short, event_z=2.5, event_ratio=1.8), good)[0] == "weak"
+    assert "agrees with the fit" in judge(replace(short, event_z=0.3, event_ratio=1.1), good)[1]
     sentence = effect_sentence("meta", "weak", "only 120 days of data (less than a year)", 1.8, 0.6, 3.0)
     assert sentence.startswith("Meta returns between 0.60 and 3.00 revenue per unit spent")
 
@@ -139,3 +155,59 @@ def test_independent_weekly_world_in_units() -> None:
     covered = [res.effects[c].ci_lower <= world.contribution[c] <= res.effects[c].ci_upper for c in names]
     assert sum(covered) >= 4
     assert all(math.isfinite(res.effects[c].prior_contraction) for c in names)
+
+
+def _feedback_frame(seed: int, periods: int = 500) -> pd.DataFrame:
+    """Daily outcome with AR(1) log shocks; ``x1``'s spend is exogenous, ``x2``'s follows the mean
+    shock innovation of the previous week (spend chasing the outcome's surprises)."""
+    rng = np.random.default_rng(seed)
+    innovations = rng.normal(0.0, 0.03, periods)
+    shock = np.zeros(periods)
+    for t in range(1, periods):
+        shock[t] = 0.5 * shock[t - 1] + innovations[t]
+    past = np.convolve(innovations, np.ones(7) / 7)[:periods]
+    chase = np.concatenate([[0.0], past[:-1]])  # mean of the innovations of t-7 .. t-1
+    x1 = 1000.0 * np.exp(rng.normal(0.0, 0.3, periods))
+    x2 = 1000.0 * np.exp(rng.normal(0.0, 0.2, periods) + 12.0 * chase)
+    y = 20_000.0 * np.exp(shock) + 3.0 * x1 + 3.0 * x2
+    dates = pd.date_range("2022-01-03", periods=periods, freq="D")
+    return pd.DataFrame({"date": dates, "x1": x1, "x2": x2, "y": y})
+
+
+def test_feedback_test_is_calibrated_and_sees_spend_chasing_surprises() -> None:
+    data = CausalAPI().prepare_causal_data(_feedback_frame(3), ["x1", "x2"], ["y"])
+    spec = ModelSpec(cross_validation=False, time_varying=False, holidays_country=None, retail_events=False)
+    z = feedback_z(fit_mmm(data, spec), data.spend)
+    assert abs(z[0]) < 2.576  # exogenous spend: N(0, 1) under the null
+    assert z[1] > FEEDBACK_Z_NOT_IDENTIFIED
+
+
+def test_sharp_spend_changes_expose_spend_that_follows_unseen_demand() -> None:
+    """In ``hard`` Google's spend follows the unobserved demand shock: the fit credits it with the
+    shocks, and at its pulses and dark periods (set at random) the outcome moves far less than that
+    effect predicts. In ``easy`` (spend set without regard to demand) every channel the test can
+    assess agrees (the others have too few sharp changes or too little predicted response: NaN)."""
+    spec = ModelSpec(cross_validation=False, time_varying=False)
+    found = {}
+    for scenario in ("hard", "easy"):
+        frame = wide_inputs(world_of(0, scenario))
+        data = CausalAPI().prepare_causal_data(frame, list(CHANNELS), ["revenue"])
+        found[scenario] = dict(zip(CHANNELS, event_response(fit_mmm(data, spec), data), strict=True))
+    google = found["hard"]["google_ads"]
+    assert google.events >= 3 and google.z < -EVENT_Z and google.ratio < 0.8
+    assessed = [e for e in found["easy"].values() if math.isfinite(e.z)]
+    assert assessed and all(e.z > -EVENT_Z and 0.6 < e.ratio < 1.6 for e in assessed)
+
+
+def test_linearised_fit_gives_the_residuals_and_a_hat_matrix_that_event_checks_rely_on() -> None:
+    """The event check discounts what the fit absorbs through ``J H⁻¹ Jᵀ``: that is a hat matrix
+    (eigenvalues in [0, 1], trace at most the parameter count) and the residuals are the fit's."""
+    world = independent_world(2, periods=156, channels=4)
+    names = [c for c in world.frame.columns if c.startswith("x")]
+    data = CausalAPI().prepare_causal_data(world.frame, names, ["y"])
+    fit = fit_mmm(data, ModelSpec(cross_validation=False, time_varying=False))
+    residuals, jac, h_inv = linearised_fit(fit.problem, fit.params)
+    assert residuals.shape == (data.n_periods,) and jac.shape == (data.n_periods, h_inv.shape[0])
+    np.testing.assert_allclose(residuals, fit.problem.residuals(fit.params)[: data.n_periods], atol=1e-6)
+    hat = np.linalg.eigvalsh(jac @ h_inv @ jac.T)
+    assert hat.min() > -1e-8 and hat.max() < 1 + 1e-8 and 1.0 < hat.sum() <= h_inv.shape[0]

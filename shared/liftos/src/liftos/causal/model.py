@@ -231,7 +231,8 @@ class Problem:
             return rows
         return np.asarray(lfilter(np.concatenate([[1.0], -self.ar]), [1.0], rows, axis=0), dtype=np.float64)
 
-    def _row_scale(self) -> FloatArray:
+    def row_scale(self) -> FloatArray:
+        """Scale of each data row ``(T,)``: ``√weight / σ``."""
         weights = np.ones(len(self.log_y)) if self.row_weights is None else self.row_weights
         return np.sqrt(weights) / self.sigma
 
@@ -239,7 +240,7 @@ class Problem:
         """Scaled residual vector (data rows first, then priors and lift tests), no Jacobian."""
         base, contrib = self.mean(p)
         mu = base + contrib.sum(axis=1)
-        res = self.whiten(self.log_y - np.log(mu)) * self._row_scale()
+        res = self.whiten(self.log_y - np.log(mu)) * self.row_scale()
         resp = self.responses(p)
         mult = self.multiplier(p)
         gamma, b, _, log_k, shape = self.split(p)
@@ -271,7 +272,7 @@ class Problem:
             for ch in range(c):
                 cols = slice(k + 4 * c + ch * nk, k + 4 * c + (ch + 1) * nk)
                 jac[:, cols] = -(contrib[:, ch : ch + 1] * basis) / mu[:, None]
-        scale_rows = self._row_scale()
+        scale_rows = self.row_scale()
         res = self.whiten(self.log_y - np.log(mu)) * scale_rows
         jac = self.whiten(jac) * scale_rows[:, None]
         blocks = [

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.model import Problem
 
-__all__ = ["Posterior", "gaussian_posterior", "weighted_quantiles"]
+__all__ = ["Posterior", "gaussian_posterior", "linearised_fit", "weighted_quantiles"]
 
 FloatArray = NDArray[np.float64]
 _LOG_B_RANGE = (np.log(1e-9), np.log(1e3))
@@ -164,6 +164,29 @@ def _gaussian_draws(
     std = rng.standard_normal((n, len(centre)))
     draws = centre + (std / inv_sd) @ vecs.T
     return draws, np.sum(std**2, axis=1)
+
+
+def _pseudo_inverse(matrix: FloatArray) -> FloatArray:
+    """Inverse of a symmetric PSD matrix, near-null directions floored (as in the draws)."""
+    sym = 0.5 * (matrix + matrix.T)
+    vals, vecs = np.linalg.eigh(sym)
+    floor = max(float(vals.max()), 1.0) * 1e-12
+    return np.asarray((vecs / np.maximum(vals, floor)) @ vecs.T, dtype=np.float64)
+
+
+def linearised_fit(problem: Problem, p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The fit linearised at ``p`` in the unconstrained coordinates: the data rows' scaled residuals
+    ``(T,)``, their Jacobian ``(T, P)`` and the inverse Gauss-Newton precision (data and prior rows,
+    untempered) ``(P, P)``. ``J H⁻¹ Jᵀ`` is the fit's hat matrix on the data rows."""
+    transform = _Transform.of(problem)
+    at = transform.to_p(transform.to_z(p))
+    res, jac = problem.residuals_and_jacobian(at)
+    n = problem.n_data_rows
+    jac_z = transform.jacobian(at)
+    with threadpool_limits(1):
+        data, rest = jac[:n] @ jac_z, jac[n:] @ jac_z
+        h_inv = _pseudo_inverse(data.T @ data + rest.T @ rest)
+    return res[:n], data, h_inv
 
 
 def _log_target(problem: Problem, p: FloatArray, hac: float) -> float:

@@ -14,9 +14,13 @@ and calls :func:`judge`. The rules, each with the meaning of its threshold:
   contribution has a coefficient of variation under 5 %);
 - the channel's contribution is almost a linear function of the calendar and the other channels
   (R² > 0.98): its effect cannot be separated from theirs;
+- at the channel's sharp spend changes (launches, pauses, bursts: the nearest thing to an experiment
+  in the series) the outcome moves less than the fitted effect predicts, one-sided z below
+  ``-``:data:`EVENT_Z` (5 % level): the estimate rests on spend moving together with demand the model
+  cannot see, which biases any observational estimate upwards (only an experiment separates the
+  two);
 - spend reacts to the outcome's unexplained movements of the previous periods (a feedback z-score
-  above :data:`FEEDBACK_Z_NOT_IDENTIFIED`): spend chases demand the model cannot see, which biases any
-  observational estimate (only an experiment separates the two);
+  above :data:`FEEDBACK_Z_NOT_IDENTIFIED`, one-sided 0.1 % level);
 - the model forecasts held-out periods worse than the seasonal-naive baseline (repeating the last
   season): a model that cannot beat that has not captured what drives the outcome, so its split of
   the outcome into channels is no evidence.
@@ -25,7 +29,12 @@ and calls :func:`judge`. The rules, each with the meaning of its threshold:
 - ``prior_contraction < 0.8``, or the interval spans more than a factor of :data:`WEAK_RATIO`;
 - R² > 0.9 against the calendar and the other channels (variance inflation above 10);
 - fewer periods than a year (seasonality and media cannot be told apart with confidence);
-- a feedback z-score above :data:`FEEDBACK_Z_WEAK`.
+- a feedback z-score above :data:`FEEDBACK_Z_WEAK` (one-sided 1 % level);
+- the outcome moves *more* than predicted at the sharp spend changes (z above :data:`EVENT_Z_HIGH`,
+  two-sided 5 %): the estimate may be too low.
+
+Every z-score is N(0, 1) when the model is right (see :mod:`liftos.causal.evidence`), so each
+threshold is the stated level of a test, not a number fitted to any benchmark.
 
 Otherwise ``identified``.
 """
@@ -48,8 +57,10 @@ Verdict = Literal["identified", "weak", "not_identified"]
 
 NOT_IDENTIFIED_RATIO: Final = 10.0
 WEAK_RATIO: Final = 3.0
-FEEDBACK_Z_NOT_IDENTIFIED: Final = 4.0
-FEEDBACK_Z_WEAK: Final = 3.0
+FEEDBACK_Z_NOT_IDENTIFIED: Final = 3.090  # one-sided p < 0.001
+FEEDBACK_Z_WEAK: Final = 2.326  # one-sided p < 0.01
+EVENT_Z: Final = 1.645  # one-sided p < 0.05: the outcome moves less than predicted at sharp changes
+EVENT_Z_HIGH: Final = 1.960  # two-sided p < 0.05 in the other direction
 _RANK: Final[dict[str, int]] = {"identified": 0, "weak": 1, "not_identified": 2}
 
 
@@ -63,7 +74,10 @@ class ChannelEvidence:
     variation of the channel's fitted contribution over periods. ``collinearity``: R² of that
     contribution on the calendar and the other channels' contributions, ``collinear_with`` the term
     that explains most of it. ``feedback_z``: z-score of spend following the previous periods'
-    unexplained outcome (NaN when not computed).
+    unexplained outcome (NaN when not computed). ``event_z``, ``event_ratio``, ``events``: the
+    outcome's response at the channel's sharp spend changes against the fitted effect's prediction
+    (z-score, observed / predicted, how many changes; NaN / 0 when not computed,
+    :class:`liftos.causal.evidence.EventResponse`).
     """
 
     channel: str
@@ -76,6 +90,9 @@ class ChannelEvidence:
     collinearity: float
     collinear_with: str
     feedback_z: float = float("nan")
+    event_z: float = float("nan")
+    event_ratio: float = float("nan")
+    events: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,23 @@ def _channel_reasons(e: ChannelEvidence) -> list[tuple[Verdict, str]]:
         found.append(
             (level, "spend follows demand the model cannot see (it reacts to the previous days' surprises)")
         )
+    if math.isfinite(e.event_z) and e.event_z < -EVENT_Z:
+        found.append(
+            (
+                "not_identified",
+                f"at its {e.events} sharp spend changes the outcome moved by only "
+                f"{max(e.event_ratio, 0.0):.0%} of what the fitted effect predicts (z {e.event_z:.1f}), "
+                "so the estimate rests on spend moving with demand the model cannot see",
+            )
+        )
+    elif math.isfinite(e.event_z) and e.event_z > EVENT_Z_HIGH:
+        found.append(
+            (
+                "weak",
+                f"at its {e.events} sharp spend changes the outcome moved {e.event_ratio:.1f}x what "
+                f"the fitted effect predicts (z {e.event_z:.1f}): the estimate may be too low",
+            )
+        )
     return found
 
 
@@ -155,6 +189,11 @@ def judge(channel: ChannelEvidence, model: ModelEvidence) -> tuple[Verdict, str]
         if channel.prior_contraction is not None and math.isfinite(channel.prior_contraction):
             parts.append(f"the data narrowed the prior by {channel.prior_contraction:.0%}")
         parts.append(f"the interval spans a factor of {_ratio(channel):.1f}")
+        if math.isfinite(channel.event_z):
+            parts.append(
+                f"the outcome's response at its {channel.events} sharp spend changes agrees with the "
+                f"fit ({channel.event_ratio:.1f}x the predicted)"
+            )
         if math.isfinite(model.model_mape) and math.isfinite(model.baseline_mape):
             parts.append(
                 f"out-of-sample MAPE {model.model_mape:.1%} beats the seasonal-naive "
