@@ -124,6 +124,8 @@ class CausalResults:
     ``revenue_lift_upper`` (at the confidence level). ``residuals``: one-step-ahead log residuals
     ``(T,)`` for drift detection (``date``, ``residual``). ``response``: the fitted response model
     with its posterior draws (:class:`liftos.causal.response.ResponseModel`; MMM only) for planning.
+    ``heterogeneity``: each channel's effect by calendar group (``causal_forest`` only; see
+    :meth:`get_heterogeneity`).
     """
 
     method: str
@@ -146,6 +148,23 @@ class CausalResults:
     def get_channel_effects(self) -> dict[str, ChannelEffect]:
         """Channel → :class:`ChannelEffect`."""
         return dict(self.effects)
+
+    def get_heterogeneity(self) -> pd.DataFrame:
+        """Each channel's effect by season (calendar quarter), month, weekday (daily data) and holiday
+        period, with intervals: one row per ``channel``, ``group`` and ``level`` with the ``periods``
+        in it, the ``spend`` placed in them, the outcome lost had that spend been zero
+        (``revenue_lift``, carryover included, ``ci_lower..ci_upper``) and its return
+        (``incremental_roas``, ``iroas_ci_lower..iroas_ci_upper``); see :mod:`liftos.causal.heterogeneity`.
+
+        Raises:
+            ValueError: the estimator does not estimate heterogeneity (only ``causal_forest`` does).
+        """
+        if self.heterogeneity is None:
+            raise ValueError(
+                f"the {self.method!r} estimator does not estimate effect heterogeneity; "
+                "use attribution_model='causal_forest'"
+            )
+        return self.heterogeneity.copy()
 
     def get_temporal_effects(self) -> TemporalEffects:
         """Weekday, seasonal and holiday effects on the baseline."""

@@ -25,7 +25,9 @@ and calls :func:`judge`. The rules, each with the meaning of its threshold:
 - ``prior_contraction < 0.8``, or the interval spans more than a factor of :data:`WEAK_RATIO`;
 - R² > 0.9 against the calendar and the other channels (variance inflation above 10);
 - fewer periods than a year (seasonality and media cannot be told apart with confidence);
-- a feedback z-score above :data:`FEEDBACK_Z_WEAK`.
+- a feedback z-score above :data:`FEEDBACK_Z_WEAK`;
+- another estimator of the same quantity (the default ``mmm``, for the econml estimators) puts the
+  effect somewhere this one's interval excludes and vice versa: at least one of the two is wrong.
 
 Otherwise ``identified``.
 """
@@ -63,7 +65,8 @@ class ChannelEvidence:
     variation of the channel's fitted contribution over periods. ``collinearity``: R² of that
     contribution on the calendar and the other channels' contributions, ``collinear_with`` the term
     that explains most of it. ``feedback_z``: z-score of spend following the previous periods'
-    unexplained outcome (NaN when not computed).
+    unexplained outcome (NaN when not computed). ``disagreement``: set (in words) when another
+    estimator of the same effect disagrees with this one beyond both intervals.
     """
 
     channel: str
@@ -76,6 +79,7 @@ class ChannelEvidence:
     collinearity: float
     collinear_with: str
     feedback_z: float = float("nan")
+    disagreement: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,8 @@ def _channel_reasons(e: ChannelEvidence) -> list[tuple[Verdict, str]]:
         found.append(
             (level, "spend follows demand the model cannot see (it reacts to the previous days' surprises)")
         )
+    if e.disagreement:
+        found.append(("weak", e.disagreement))
     return found
 
 

@@ -27,7 +27,14 @@ from clickhouse_connect.driver.client import Client
 
 from liftos.report.report_data import ChannelEffectRow, ModelMetadata
 
-__all__ = ["CurvePoints", "ResponseCurves", "derived_curves", "refit_curves", "response_curves"]
+__all__ = [
+    "CurvePoints",
+    "HeterogeneityRow",
+    "ResponseCurves",
+    "derived_curves",
+    "refit_curves",
+    "response_curves",
+]
 
 _log = structlog.get_logger("liftos.report.curves")
 _MULTIPLIERS = np.linspace(0.0, 2.0, 21)
@@ -54,12 +61,28 @@ class CurvePoints:
 
 
 @dataclass(frozen=True)
+class HeterogeneityRow:
+    """One channel's return on the spend placed in one calendar group level (``causal_forest``):
+    ``group`` (season, month, weekday, holiday), ``level``, ``spend``, iROAS and its interval."""
+
+    channel: str
+    group: str
+    level: str
+    spend: float
+    incremental_roas: float
+    iroas_lower: float
+    iroas_upper: float
+
+
+@dataclass(frozen=True)
 class ResponseCurves:
-    """The curves shown in the report and where they come from (``refit`` or ``derived``)."""
+    """The curves shown in the report and where they come from (``refit`` or ``derived``), and the
+    refit's effect heterogeneity when its estimator has one (``causal_forest``; empty otherwise)."""
 
     source: Literal["refit", "derived"]
     description: str
     curves: tuple[CurvePoints, ...]
+    heterogeneity: tuple[HeterogeneityRow, ...] = ()
 
 
 def _window_panel(client: Client, meta: ModelMetadata) -> pd.DataFrame:
@@ -97,7 +120,17 @@ def refit_curves(client: Client, meta: ModelMetadata, effects: Sequence[ChannelE
         )
         for channel, group in results.response_curves.groupby("channel", sort=True)
     )
-    return ResponseCurves("refit", REFIT_NOTE.format(method=meta.method), curves)
+    rows = () if results.heterogeneity is None else _heterogeneity_rows(results.heterogeneity)
+    return ResponseCurves("refit", REFIT_NOTE.format(method=meta.method), curves, rows)
+
+
+def _heterogeneity_rows(table: pd.DataFrame) -> tuple[HeterogeneityRow, ...]:
+    labels = table[["channel", "group", "level"]].astype(str).to_numpy()
+    values = table[["spend", "incremental_roas", "iroas_ci_lower", "iroas_ci_upper"]].to_numpy(dtype=float)
+    return tuple(
+        HeterogeneityRow(str(a), str(b), str(c), float(v[0]), float(v[1]), float(v[2]), float(v[3]))
+        for (a, b, c), v in zip(labels, values, strict=True)
+    )
 
 
 def _power_curve(effect: ChannelEffectRow) -> CurvePoints | None:

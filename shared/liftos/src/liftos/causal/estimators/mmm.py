@@ -38,7 +38,7 @@ from liftos.causal.spec import ModelSpec
 from liftos.causal.temporal import temporal_effects
 from liftos.causal.verdicts import ModelEvidence, effect_sentence, judge
 
-__all__ = ["MMMEstimator", "accuracy_of"]
+__all__ = ["MMMEstimator", "accuracy_of", "whole_range_iroas"]
 
 FloatArray = NDArray[np.float64]
 _CURVE_DRAWS = 100
@@ -65,6 +65,15 @@ def _interval(fit: MMMFit, values: FloatArray, point: FloatArray, level: float) 
     alpha = (1.0 - level) / 2.0
     q = fit.posterior.quantiles(values, (alpha, 1.0 - alpha))
     return np.stack([np.minimum(q[0], point), np.maximum(q[1], point)])
+
+
+def whole_range_iroas(fit: MMMFit, level: float) -> tuple[FloatArray, FloatArray]:
+    """The whole-range iROAS ``(C,)`` of ``fit`` (constant levels) and its interval ``(2, C)`` at
+    ``level``, as the ``mmm`` estimator publishes them (for comparisons with other estimators)."""
+    point, draws = fit.effects(), fit.draw_effects()
+    bounds = _interval(fit, np.stack([d.lift for d in draws]), point.lift, level)
+    spend = np.where(point.spend > 0, point.spend, np.nan)
+    return np.asarray(point.lift / spend, dtype=np.float64), np.asarray(bounds / spend, dtype=np.float64)
 
 
 def _p_value(lift: float, sd: float) -> float:
