@@ -47,8 +47,7 @@ def wide_inputs(world: World, days: int) -> pd.DataFrame:
     """Daily spend per channel (reporting currency), store revenue and orders for the first ``days``
     days."""
     daily = world.daily
-    fx = world.fx_to_reporting
-    spend = daily.assign(spend_r=daily["spend"] * daily["currency"].map(fx))
+    spend = daily.assign(spend_r=daily["spend"] * world.fx_of(daily))
     wide = spend.pivot_table(index="date", columns="channel", values="spend_r", aggfunc="sum", fill_value=0.0)
     outcome = world.outcome.iloc[:days]
     wide = wide.reindex(pd.to_datetime(outcome["date"]), fill_value=0.0)[list(CHANNELS)].reset_index()
@@ -187,8 +186,10 @@ def run_one(
                 }
             )
     naive = revenue_on_spend(head[list(CHANNELS)].to_numpy(), head[outcome].to_numpy(), CHANNELS)
+    window = world.daily[world.daily["date"] < pd.Timestamp(START + timedelta(days=days))]
+    rate = world.fx_of(window)
     platform = platform_roas(
-        world.daily[world.daily["date"] < pd.Timestamp(START + timedelta(days=days))], world.fx_to_reporting
+        window.assign(spend=window["spend"] * rate, platform_revenue=window["platform_revenue"] * rate)
     )
     for ch in CHANNELS:
         baselines = [("naive_ols", naive[ch])] + (

@@ -8,10 +8,15 @@ a reason when none answers a ping (the docker client binary alone is not enough)
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["tests.fixtures.broker", "tests.fixtures.warehouse"]
+
+#: The suite never reads a developer's own ``liftos.toml`` (tests that want one point at theirs).
+os.environ["LIFTOS_PROJECT_FILE"] = str(Path(__file__).parent / "data" / "no-project-file.toml")
 
 
 @functools.lru_cache(maxsize=1)

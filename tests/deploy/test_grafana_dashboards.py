@@ -25,7 +25,7 @@ import pytest
 import yaml
 from clickhouse_connect.driver.client import Client
 
-from liftos.events import EffectUpdate, EnrichedRow, StoreOutcomeRow, version_of
+from liftos.events import EffectUpdate, EnrichedRow, Event, Recommendation, StoreOutcomeRow, version_of
 from liftos.settings import WarehouseSettings
 from liftos.warehouse.connection import connect, insert_events
 from liftos.warehouse.migrations import apply_migrations
@@ -98,6 +98,42 @@ EXPECTED_COLUMNS: dict[tuple[str, str], list[str]] = {
         "channel",
         "incremental_roas",
         "platform_roas",
+    ],
+    ("liftos-effects", "Budget plan (latest model)"): [
+        "channel",
+        "current_spend",
+        "spend",
+        "change",
+        "min_spend",
+        "max_spend",
+        "limit_rule",
+        "expected_outcome",
+        "outcome_lower",
+        "outcome_upper",
+        "plan_gain",
+        "plan_gain_lower",
+        "plan_gain_upper",
+        "probability_of_gain",
+        "risk",
+        "horizon_start",
+        "horizon_end",
+        "model_version",
+    ],
+    ("liftos-effects", "Lift tests to run next (latest model)"): [
+        "rank",
+        "channel",
+        "test_kind",
+        "test_days",
+        "spend_forgone",
+        "expected_lift",
+        "predicted_se",
+        "iroas_lower",
+        "iroas_upper",
+        "predicted_lower",
+        "predicted_upper",
+        "reaches_target",
+        "value_per_spend",
+        "summary",
     ],
     ("liftos-marketing", "variable channel"): ["channel"],
     ("liftos-marketing", "annotation Holidays"): ["time", "text", "tags"],
@@ -361,8 +397,66 @@ def _effect(channel: str, model_version: int, trained: datetime, first: date) ->
     )
 
 
-def demo_rows(today: date) -> tuple[list[EnrichedRow], list[StoreOutcomeRow], list[EffectUpdate]]:
-    """60 days × 3 channels × 2 campaigns of marketing rows, daily outcomes, and 3 model versions."""
+def _recommendations(model_version: int, generated: datetime, start: date) -> list[Recommendation]:
+    """One version's budget plan (a row per channel) and experiment ranking, as the engine writes them."""
+    common = {"model_version": model_version, "generated_at": generated, "horizon_start": start}
+    common |= {"horizon_end": start + timedelta(days=27), "confidence_level": 0.95}
+    plan = [
+        Recommendation(
+            **common,
+            kind="budget_plan",
+            channel=channel,
+            spend=9_000.0 + 500 * i,
+            current_spend=9_000.0,
+            min_spend=6_300.0,
+            max_spend=11_700.0,
+            limit_rule="max change 30% of current 9,000.00",
+            expected_outcome=20_000.0,
+            outcome_lower=15_000.0,
+            outcome_upper=26_000.0,
+            marginal_return=1.4,
+            total_budget=28_500.0,
+            objective="revenue",
+            risk=0.05,
+            plan_outcome=60_000.0,
+            plan_gain=800.0,
+            plan_gain_lower=-200.0,
+            plan_gain_upper=1_900.0,
+            probability_of_gain=0.91,
+        )
+        for i, channel in enumerate(CHANNELS)
+    ]
+    tests = [
+        Recommendation(
+            **common,
+            kind="experiment",
+            channel=channel,
+            rank=i + 1,
+            test_kind="go_dark",
+            test_days=28,
+            spend_scale=0.0,
+            spend_forgone=9_000.0,
+            expected_lift=18_000.0,
+            predicted_se=4_000.0,
+            iroas=2.0,
+            iroas_lower=1.0,
+            iroas_upper=3.5,
+            predicted_lower=1.5,
+            predicted_upper=2.6,
+            reaches_target=False,
+            value_per_spend=0.1 / (i + 1),
+            summary=f"{channel}: go dark for 28 days",
+        )
+        for i, channel in enumerate(CHANNELS)
+    ]
+    return plan + tests
+
+
+def demo_rows(
+    today: date,
+) -> tuple[list[EnrichedRow], list[StoreOutcomeRow], list[EffectUpdate], list[Event]]:
+    """60 days × 3 channels × 2 campaigns of marketing rows, daily outcomes, 3 model versions and the
+    last version's recommendations."""
     days = [today - timedelta(days=offset) for offset in range(DAYS, 0, -1)]
     names = holidays.country_holidays("US", years={day.year for day in days})
     names[days[DAYS // 2]] = "Store anniversary sale"  # a business event, so every 60-day window has one
@@ -392,7 +486,8 @@ def demo_rows(today: date) -> tuple[list[EnrichedRow], list[StoreOutcomeRow], li
         for model_version in (1, 2, 3)
         for channel in CHANNELS
     ]
-    return marketing, outcomes, effects
+    plans: list[Event] = list(_recommendations(3, midnight - timedelta(days=7), today))
+    return marketing, outcomes, effects, plans
 
 
 @pytest.fixture(scope="module")

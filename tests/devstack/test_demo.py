@@ -33,13 +33,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, Path, li
 
 
 @pytest.fixture(scope="module")
-def warehouse(demo: tuple[DemoResult, Path, list[Stage]]) -> Iterator[Client]:
+def demo_warehouse(demo: tuple[DemoResult, Path, list[Stage]]) -> Iterator[WarehouseSettings]:
     """The demo's warehouse store, reopened after the stack stopped."""
     process, endpoint = start_warehouse(demo[1] / "stack" / "warehouse")
     try:
-        yield connect(WarehouseSettings(host=endpoint.host, port=endpoint.port))
+        yield WarehouseSettings(host=endpoint.host, port=endpoint.port)
     finally:
         stop_warehouse(process)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_warehouse: WarehouseSettings) -> Client:
+    """A client of the demo's warehouse."""
+    return connect(demo_warehouse)
 
 
 def _world() -> World:
@@ -89,3 +95,29 @@ def test_every_row_has_its_calendar_features(warehouse: Client) -> None:
         "SELECT DISTINCT holiday_name FROM marketing_daily FINAL WHERE is_holiday ORDER BY holiday_name"
     ).result_rows
     assert ("Christmas Day",) in holidays and ("Thanksgiving Day",) in holidays
+
+
+def test_demo_reads_the_plan_and_the_top_test_back_from_the_recommendations_topic(
+    demo: tuple[DemoResult, Path, list[Stage]],
+) -> None:
+    result = demo[0]
+    version = result.updates[0].model_version
+    plan, tests = result.plan_rows(), result.experiments()
+    assert {r.model_version for r in result.recommendations} == {version}
+    assert [r.channel for r in plan] == ["google_ads", "klaviyo", "meta"]
+    assert sum(r.spend or 0.0 for r in plan) == pytest.approx(plan[0].total_budget, rel=1e-9)
+    assert all((r.min_spend or 0.0) <= (r.spend or 0.0) <= (r.max_spend or 0.0) for r in plan)
+    assert plan[0].horizon_start == result.updates[0].window_end + timedelta(days=1)
+    assert [r.rank for r in tests] == [1, 2, 3] and tests[0].summary.startswith(tests[0].channel)
+
+
+def test_the_report_of_the_demo_shows_the_plan_and_the_top_test(
+    demo_warehouse: WarehouseSettings, tmp_path: Path
+) -> None:
+    from liftos.report import write_report
+
+    out = tmp_path / "report.html"
+    data = write_report(demo_warehouse, out, refit=False)
+    text = out.read_text()
+    assert len(data.recommendations) == 6
+    assert 'id="plan-summary"' in text and 'id="top-test"' in text

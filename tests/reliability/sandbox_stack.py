@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ from typing import IO
 from clickhouse_connect.driver.client import Client
 
 from liftos.events import EffectUpdate
+from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.streaming.codec import decode
 from liftos.topics import EFFECTS
@@ -32,7 +35,15 @@ from liftos_sandbox import World, WorldSpec, simulate_world
 from liftos_sandbox.environment import sandbox_argv
 from tests.reliability.support import read_topic, stop_process
 
-__all__ = ["END", "SOURCES", "SandboxRun", "expected_per_channel", "sandbox_stack", "warehouse_per_channel"]
+__all__ = [
+    "END",
+    "SOURCES",
+    "SandboxRun",
+    "duplicate_rows",
+    "expected_per_channel",
+    "sandbox_stack",
+    "warehouse_per_channel",
+]
 
 END = date(2025, 12, 31)
 SOURCES = ("meta", "google_ads", "klaviyo")
@@ -57,6 +68,28 @@ class SandboxRun:
     def metrics_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.stack.ports.services[service]}/metrics"
 
+    def kill(self, name: str) -> None:
+        """``kill -9`` of the stack process ``name`` (its whole process group)."""
+        child = next(c for c in self.stack.processes if c.name == name)
+        assert child.process is not None and child.process.poll() is None, f"{name} is not running"
+        os.killpg(child.process.pid, signal.SIGKILL)
+        child.process.wait(10)
+
+    def stored(self) -> int:
+        """Rows in ``marketing_daily FINAL``."""
+        client = self.client()
+        try:
+            return int(client.query("SELECT count() FROM marketing_daily FINAL").result_rows[0][0])
+        finally:
+            client.close()
+
+    def polled(self) -> int:
+        """Sources whose poll finished since the ingestor (re)started."""
+        url = self.metrics_url("ingestor")
+        return sum(
+            metric_total(url, "liftos_ingestor_polls_total", source=s, outcome="ok") >= 1 for s in SOURCES
+        )
+
     def effects(self, until_version: int, timeout_s: float = 30.0) -> dict[int, list[EffectUpdate]]:
         """Every effect update on the topic by model version, read until ``until_version`` is seen."""
 
@@ -75,11 +108,21 @@ def expected_per_channel(world: World) -> dict[str, tuple[int, float]]:
     """Rows and spend per channel that the simulator implies (spend converted row by row to the
     reporting currency, as the normalizer does, and the total rounded to the cent)."""
     daily = world.daily
-    fx = daily["currency"].map(world.fx_to_reporting)
+    fx = world.fx_of(daily)
     spend = daily["spend"] * fx
     rows = daily.groupby("channel").size()
     totals = spend.groupby(daily["channel"]).sum()
     return {str(c): (int(rows[c]), round(float(totals[c]), 2)) for c in rows.index}
+
+
+def duplicate_rows(client: Client) -> int:
+    """Natural keys that ``marketing_daily FINAL`` holds more than once (0 when rewrites collapsed)."""
+    return int(
+        client.query(
+            "SELECT count() FROM (SELECT date, source, account_id, campaign_id, ad_group_id, ad_id,"
+            " breakdown, count() AS n FROM marketing_daily FINAL GROUP BY ALL HAVING n > 1)"
+        ).result_rows[0][0]
+    )
 
 
 def warehouse_per_channel(client: Client) -> dict[str, tuple[int, float]]:

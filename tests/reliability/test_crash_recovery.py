@@ -13,8 +13,6 @@ every model version 1..N, each with every channel.
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ import pytest
 from tests.reliability.sandbox_stack import (
     END,
     SOURCES,
-    SandboxRun,
+    duplicate_rows,
     expected_per_channel,
     sandbox_stack,
     warehouse_per_channel,
@@ -36,27 +34,6 @@ DAYS, ENTITIES = 240, 16
 LATENCY_MS = 60.0
 
 
-def _kill(run: SandboxRun, name: str) -> None:
-    child = next(c for c in run.stack.processes if c.name == name)
-    assert child.process is not None and child.process.poll() is None, f"{name} is not running"
-    os.killpg(child.process.pid, signal.SIGKILL)
-    child.process.wait(10)
-
-
-def _stored(run: SandboxRun) -> int:
-    client = run.client()
-    try:
-        return int(client.query("SELECT count() FROM marketing_daily FINAL").result_rows[0][0])
-    finally:
-        client.close()
-
-
-def _polled(run: SandboxRun) -> int:
-    """Sources whose poll finished since the ingestor (re)started."""
-    url = run.metrics_url("ingestor")
-    return sum(metric_total(url, "liftos_ingestor_polls_total", source=s, outcome="ok") >= 1 for s in SOURCES)
-
-
 def test_kill_9_of_each_service_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     with sandbox_stack(tmp_path, days=DAYS, entities=ENTITIES, latency_ms=LATENCY_MS) as run:
         expected = expected_per_channel(run.world)
@@ -68,17 +45,17 @@ def test_kill_9_of_each_service_mid_stream_loses_and_duplicates_nothing(tmp_path
         wait_until(
             lambda: metric_total(ingestor, "liftos_ingestor_rows_published_total") > 0, 120, "first raw rows"
         )
-        assert _polled(run) < len(SOURCES), "ingestion finished before the ingestor could be killed"
-        _kill(run, "ingestor")
+        assert run.polled() < len(SOURCES), "ingestion finished before the ingestor could be killed"
+        run.kill("ingestor")
         run.stack.restart("ingestor")
 
         # 2. the normalizer, then 3. the enricher, each while the warehouse is still incomplete
         for name in ("normalizer", "enricher"):
-            stored = wait_until(lambda: _stored(run), 120, f"rows in the warehouse before killing {name}")
+            stored = wait_until(lambda: run.stored(), 120, f"rows in the warehouse before killing {name}")
             assert stored < total, f"the warehouse was complete before {name} could be killed mid-stream"
-            _kill(run, name)
+            run.kill(name)
             run.stack.restart(name)
-            assert _stored(run) < total or name == "enricher"
+            assert run.stored() < total or name == "enricher"
 
         # 4. the causal engine, once it has published a version
         engine = run.metrics_url("causal-engine")
@@ -87,18 +64,14 @@ def test_kill_9_of_each_service_mid_stream_loses_and_duplicates_nothing(tmp_path
             240,
             "a first model version",
         )
-        _kill(run, "causal-engine")
+        run.kill("causal-engine")
         run.stack.restart("causal-engine")
 
         # everything ingested again and drained: the warehouse equals the simulator
-        wait_until(lambda: _polled(run) == len(SOURCES), 300, "the restarted ingestor's polls")
+        wait_until(lambda: run.polled() == len(SOURCES), 300, "the restarted ingestor's polls")
         client = run.client()
         wait_for_equal(lambda: warehouse_per_channel(client), expected, 240, "rows and spend per channel")
-        duplicates = client.query(
-            "SELECT count() FROM (SELECT date, source, account_id, campaign_id, ad_group_id, ad_id,"
-            " breakdown, count() AS n FROM marketing_daily FINAL GROUP BY ALL HAVING n > 1)"
-        ).result_rows[0][0]
-        assert duplicates == 0
+        assert duplicate_rows(client) == 0
         days = client.query("SELECT uniqExact(date) FROM store_outcomes FINAL").result_rows[0][0]
         assert days == len(run.world.outcome)
         assert not run.stack.failed(), stack_log.read_text()[-4000:]

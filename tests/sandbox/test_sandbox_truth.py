@@ -19,7 +19,7 @@ def _converted_sum(world: World, column: str, start: date, end: date) -> dict[st
     daily = world.daily
     inside = (daily["date"] >= str(start)) & (daily["date"] <= str(end))
     rows = daily[inside]
-    converted = rows[column] * rows["currency"].map(world.fx_to_reporting)
+    converted = rows[column] * world.fx_of(rows)
     return {c: float(converted[rows["channel"] == c].sum()) for c in CHANNELS}
 
 

@@ -20,7 +20,7 @@ SHORT = WorldSpec(seed=11, start=date(2024, 9, 1), end=date(2025, 1, 31), entiti
 def _channel_spend(world: World, channel: str) -> pd.Series:
     """Daily spend of one channel in the reporting currency, every day of the range."""
     rows = world.daily[world.daily["channel"] == channel]
-    converted = rows["spend"] * rows["currency"].map(world.fx_to_reporting)
+    converted = rows["spend"] * world.fx_of(rows)
     return converted.groupby(rows["date"]).sum().reindex(world.outcome["date"], fill_value=0.0)
 
 
@@ -66,8 +66,8 @@ def test_accounts_ids_and_currencies(world: World) -> None:
     assert set(by_channel["meta"]["currency"]) & {"EUR", "GBP"}
     assert set(by_channel["google_ads"]["currency"]) - {"USD"}
     assert set(by_channel["klaviyo"]["currency"]) == {world.spec.reporting_currency}
-    assert world.fx_to_reporting[world.spec.reporting_currency] == 1.0
-    assert set(accounts["currency"]) <= set(world.fx_to_reporting)
+    assert (world.fx_daily[world.spec.reporting_currency] == 1.0).all()
+    assert set(accounts["currency"]) <= set(world.fx_daily.columns)
     assert accounts["timezone"].str.contains("/").all()
 
 

@@ -31,7 +31,7 @@ def world_of(seed: int, scenario: str = "easy", days: int = 730) -> World:
 def long_spend(world: World) -> pd.DataFrame:
     """The entity-level daily table with spend converted to the reporting currency."""
     daily = world.daily
-    return daily.assign(spend=daily["spend"] * daily["currency"].map(world.fx_to_reporting))
+    return daily.assign(spend=daily["spend"] * world.fx_of(daily))
 
 
 def wide_inputs(world: World) -> pd.DataFrame:

@@ -283,3 +283,31 @@ def test_ten_years_take_well_under_a_second() -> None:
     elapsed = time.perf_counter() - began
     assert len(calendar) == (date(2024, 12, 31) - date(2015, 1, 1) + timedelta(days=1)).days
     assert elapsed < 0.5, f"{elapsed:.3f} s"
+
+
+def test_peak_seasons_passed_are_returned_even_when_include_features_omits_them() -> None:
+    """The seed's call: include_features without peak_season, business_calendar with peak seasons."""
+    from liftos.dimensions import CalendarDimension
+
+    frame = CalendarDimension().create_calendar(
+        "2024-11-01",
+        "2024-12-31",
+        include_features=["day_of_week", "is_holiday"],
+        business_calendar={
+            "holidays": ["2024-12-24"],
+            "peak_seasons": [{"name": "black_friday", "start": "2024-11-24", "end": "2024-11-30"}],
+        },
+    )
+    assert list(frame.columns) == [
+        "date",
+        "day_of_week",
+        "is_holiday",
+        "peak_season",
+        "is_peak_season",
+        "holiday_name",
+    ]
+    assert frame.attrs["added_features"] == ["peak_season", "is_peak_season", "holiday_name"]
+    peak = frame[frame["is_peak_season"]]
+    assert peak["date"].dt.strftime("%Y-%m-%d").tolist() == [f"2024-11-{d}" for d in range(24, 31)]
+    assert set(peak["peak_season"]) == {"black_friday"}
+    assert frame.loc[frame["date"] == "2024-12-24", "holiday_name"].item() != ""

@@ -116,7 +116,7 @@ async def test_klaviyo_backfill_matches_the_emulator(server: Running, world: Ser
     """Given faults, every campaign/flow-day and every store day arrives exactly once."""
     store = MemoryCursorStore()
     first = await _backfill(_connectors(world, server.url)["klaviyo"], store)
-    reports = [e for e in first if e.stream in ("campaign_values", "flow_values")]
+    reports = [e for e in first if e.stream in ("campaign_values", "flow_values", "message_daily")]
     daily = world.daily["klaviyo"]
     assert len(reports) == len(daily)
     assert sum(int(e.payload["statistics"]["recipients"]) for e in reports) == int(daily["recipients"].sum())

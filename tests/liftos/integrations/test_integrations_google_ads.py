@@ -188,6 +188,9 @@ class TestAdGroupDailySearchStream:
         mocked.get(f"{BASE}/v26/customers:listAccessibleCustomers").mock(
             return_value=recorded("google_accessible_customers")
         )
+        mocked.post(f"{BASE}/v26/customers/1112223333/googleAds:searchStream").mock(
+            return_value=recorded("google_customer_clients")
+        )
         assert await _google(SleepRecorder(), customer_id=None).accounts() == ["4445556666", "7778889999"]
 
 

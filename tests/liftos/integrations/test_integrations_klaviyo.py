@@ -44,6 +44,8 @@ async def _sync(
 
 @pytest.fixture
 def metrics(mocked: respx.MockRouter) -> respx.Route:
+    # the account (its preferred currency travels with the derived daily records)
+    mocked.get(f"{BASE}/api/accounts").mock(return_value=recorded("klaviyo_accounts"))
     return mocked.get(f"{BASE}/api/metrics").mock(return_value=recorded("klaviyo_metrics"))
 
 
@@ -64,14 +66,17 @@ class TestCampaigns:
         assert request.url.params["filter"] == "equals(messages.channel,'email')"
 
     async def test_many_pages(self, mocked: respx.MockRouter) -> None:
-        """Given links.next, then the next request goes to that URL."""
-        mocked.get(f"{BASE}/api/campaigns").mock(return_value=recorded("klaviyo_campaigns_page1"))
-        page2 = mocked.get("https://a.klaviyo.com/api/campaigns").mock(
-            return_value=recorded("klaviyo_campaigns_page2")
+        """Given links.next (on the API's own origin, as recorded), then the next request goes to that URL."""
+        live = "https://a.klaviyo.com"
+        pages = mocked.get(f"{live}/api/campaigns").mock(
+            side_effect=[recorded("klaviyo_campaigns_page1"), recorded("klaviyo_campaigns_page2")]
         )
-        events, _ = await _sync(_klaviyo(SleepRecorder()), "campaigns", date(2025, 12, 1), date(2025, 12, 31))
+        connector = KlaviyoConnector(
+            api_key=KEY, public_key=ACCOUNT, base_url=live, policy=recording_policy(SleepRecorder())
+        )
+        events, _ = await _sync(connector, "campaigns", date(2025, 12, 1), date(2025, 12, 31))
         assert len(events) == 2
-        assert page2.calls[0].request.url.params["page[cursor]"] == "YnoxMDA"
+        assert pages.calls[1].request.url.params["page[cursor]"] == "YnoxMDA"
 
     async def test_throttled_429_retry_after(self, mocked: respx.MockRouter) -> None:
         """Given a 429 with Retry-After: 1, then it waits 1 s and retries."""

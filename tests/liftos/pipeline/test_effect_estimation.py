@@ -17,7 +17,7 @@ def panel() -> pd.DataFrame:
     world = simulate_world(
         WorldSpec(seed=5, start=date(2024, 1, 1), end=date(2025, 3, 31), entities_per_channel=20)
     )
-    daily = world.daily.assign(spend=lambda d: d["spend"] * d["currency"].map(world.fx_to_reporting))
+    daily = world.daily.assign(spend=lambda d: d["spend"] * world.fx_of(d))
     spend = daily.pivot_table(index="date", columns="channel", values="spend", aggfunc="sum", fill_value=0.0)
     frame = world.outcome.set_index("date").join(spend).fillna(0.0).reset_index()
     frame.columns = [str(c) for c in frame.columns]

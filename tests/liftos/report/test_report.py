@@ -25,9 +25,17 @@ from clickhouse_connect.driver.client import Client
 from typer.testing import CliRunner
 
 from liftos.cli import app
-from liftos.events import EffectUpdate, EnrichedRow, NormalizedRow, StoreOutcomeRow, version_of
+from liftos.events import (
+    EffectUpdate,
+    EnrichedRow,
+    NormalizedRow,
+    Recommendation,
+    StoreOutcomeRow,
+    version_of,
+)
 from liftos.pipeline.effects import ModelRun, estimate_effects
 from liftos.pipeline.enrich import enrich_row
+from liftos.pipeline.recommendations import PlanRequest, make_plans, recommendation_rows
 from liftos.report import ReportData, load_report
 from liftos.report.render import fmt_money, fmt_ratio
 from liftos.settings import WarehouseSettings
@@ -49,7 +57,16 @@ CHANNELS = ("google_ads", "klaviyo", "meta")
 PLATFORMS = {"meta": "facebook", "google_ads": "google", "klaviyo": "email"}
 RESTATED_META_DAYS = 10
 MISSING_GOOGLE_DAYS = (date(2025, 2, 10), date(2025, 2, 11), date(2025, 3, 5))
-SECTIONS = ("effects", "waterfall", "response-curves", "roas", "data-quality", "model")
+SECTIONS = (
+    "effects",
+    "waterfall",
+    "response-curves",
+    "budget-plan",
+    "experiments",
+    "roas",
+    "data-quality",
+    "model",
+)
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium absent: install Debian's chromium package"
 )
@@ -61,6 +78,7 @@ class Loaded:
 
     settings: WarehouseSettings
     versions: tuple[list[EffectUpdate], list[EffectUpdate]]
+    recommendations: list[Recommendation]
     restated_rows: int
     days_with_rows: dict[str, int]
 
@@ -69,7 +87,7 @@ class Loaded:
 
 
 def _normalized(world: World, row: Any, version: int, spend_factor: float = 1.0) -> NormalizedRow:
-    fx = world.fx_to_reporting[row.currency]
+    fx = float(world.fx_daily.at[row.date, row.currency])
     return NormalizedRow(
         date=row.date.date(),
         channel=row.channel,
@@ -126,15 +144,21 @@ def _outcomes(world: World) -> list[StoreOutcomeRow]:
     ]
 
 
-def _fit_versions(client: Client) -> tuple[list[EffectUpdate], list[EffectUpdate]]:
-    """Two model versions as the causal engine writes them: the first without the last two weeks."""
+def _fit_versions(
+    client: Client,
+) -> tuple[tuple[list[EffectUpdate], list[EffectUpdate]], list[Recommendation]]:
+    """Two model versions as the causal engine writes them (the first without the last two weeks) and
+    the second version's budget plan and experiment ranking."""
     panel = daily_panel(client)
     units = panel_currencies(client)  # as the engine does: revenue and spend are both in USD here
     head = panel.iloc[:-14].reset_index(drop=True)
     first = estimate_effects(head, ModelRun(1, "mmm", 0.9, 0, *units), {}).updates
     previous = {u.channel: u for u in first}
-    second = estimate_effects(panel, ModelRun(2, "mmm", 0.9, 0, *units), previous).updates
-    return first, second
+    second = estimate_effects(panel, ModelRun(2, "mmm", 0.9, 0, *units), previous)
+    assert second.results is not None
+    plan, designs = make_plans(second.results, PlanRequest(horizon_days=14, risk=0.05))
+    rows = recommendation_rows(plan, designs, 2, datetime(2025, 5, 2, tzinfo=UTC))
+    return (first, second.updates), rows
 
 
 def _load(settings: WarehouseSettings) -> Loaded:
@@ -146,12 +170,13 @@ def _load(settings: WarehouseSettings) -> Loaded:
     insert_events(client, rows)
     insert_events(client, restated)
     insert_events(client, _outcomes(world))
-    versions = _fit_versions(client)
+    versions, recommendations = _fit_versions(client)
     for updates in versions:
         insert_events(client, updates)
+    insert_events(client, recommendations)
     client.close()
     days = {channel: len({r.date for r in rows if r.channel == channel}) for channel in CHANNELS}
-    return Loaded(settings, versions, len(restated), days)
+    return Loaded(settings, versions, recommendations, len(restated), days)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +221,7 @@ def test_page_has_every_section_and_channel(page: Path) -> None:
     assert "Data quality" in text and "Model metadata" in text and 'id="dead-letters"' in text
     for channel in CHANNELS:
         assert text.count(f"<td>{channel}</td>") >= 3, channel  # effects, ROAS and data-quality tables
-    assert text.count('<img src="data:image/png;base64,') == 4
+    assert text.count('<img src="data:image/png;base64,') == 5
     assert 'data-curve-source="refit"' in text
 
 
@@ -211,6 +236,60 @@ def test_page_shows_the_latest_version_numbers(page: Path, loaded: Loaded) -> No
         assert f"{fmt_money(update.ci_lower)} – {fmt_money(update.ci_upper)}" in text
     for old in first:  # the older version's lifts are not on the page
         assert fmt_money(old.revenue_lift) not in text
+    # the completeness the version was fitted on, and the latest gate (none ran for these versions)
+    assert '<span id="completeness">not measured</span>' in text
+    assert '<span id="latest-gate">none yet</span>' in text
+
+
+def test_page_shows_the_published_plan_and_the_top_test(page: Path, loaded: Loaded) -> None:
+    text = page.read_text()
+    plan = [r for r in loaded.recommendations if r.kind == "budget_plan"]
+    tests = sorted((r for r in loaded.recommendations if r.kind == "experiment"), key=lambda r: r.rank)
+    assert f'<p id="plan-summary">{html.escape(plan[0].summary, quote=True)}</p>' in text
+    assert f"<b>{fmt_money(plan[0].plan_outcome or 0.0)}</b> incremental outcome" in text
+    for row in plan:
+        assert f"<b>{fmt_money(row.spend or 0.0)}</b>" in text
+    assert f"<b>Top test:</b> {html.escape(tests[0].summary, quote=True)}" in text
+    assert "published by the causal engine with model v2" in text and "risk-aware" in text
+
+
+def test_plan_command_prints_and_writes_the_plan(loaded: Loaded, tmp_path: Path) -> None:
+    """``liftos plan``: refit on the warehouse, a table of the plan and of the tests, the report with
+    that plan; bounds the budget cannot meet are refused with the conflicting bounds named."""
+    out = tmp_path / "plan.html"
+    settings = loaded.settings
+    where = [
+        "--warehouse-host",
+        settings.host,
+        "--warehouse-port",
+        str(settings.port),
+        "--database",
+        settings.database,
+    ]
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--budget",
+            "90000",
+            "--days",
+            "14",
+            "--bounds",
+            "meta=10000:60000",
+            "--out",
+            str(out),
+            *where,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Budget plan" in result.output and "Lift tests to run next" in result.output
+    assert "Top test:" in result.output and "90,000 over" in result.output and "14 days from" in result.output
+    text = out.read_text()
+    assert "computed by liftos plan" in text and 'id="top-test"' in text and "90,000" in text
+    refused = CliRunner().invoke(
+        app, ["plan", "--budget", "90000", "--bounds", "meta=100000:", "--out", str(out), *where]
+    )
+    assert refused.exit_code == 2 and "meta: minimum 100,000.00 (bounds) is above maximum" in refused.output
 
 
 def test_page_is_self_contained(page: Path) -> None:

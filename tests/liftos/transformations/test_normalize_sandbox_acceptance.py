@@ -28,6 +28,7 @@ from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
 from liftos.streaming.codec import encode
 from liftos.streaming.messages import Inbound
 from liftos.transformations import EMAIL_COST_PER_RECIPIENT, MappingContext
+from liftos.transformations.fx_rates import DailyRates
 from liftos_sandbox import World, WorldSpec, simulate_world
 from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig
 from liftos_sandbox.emulators.server import EmulatorConfig
@@ -80,7 +81,7 @@ def normalized(world: World) -> Iterator[NormalizedBatch]:
         events = asyncio.run(all_events())
     context = MappingContext(
         reporting_currency=SPEC.reporting_currency,
-        fx_rates=world.fx_to_reporting,
+        daily_rates=DailyRates(SPEC.reporting_currency),
         account_currencies=dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True)),
     )
     messages = [Inbound("liftos.raw.v1", 0, i, None, encode(e)) for i, e in enumerate(events)]
@@ -105,7 +106,7 @@ def _rows(batch: NormalizedBatch) -> pd.DataFrame:
 
 
 def _converted(world: World, frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    fx = frame["currency"].map(world.fx_to_reporting)
+    fx = world.fx_of(frame)
     return frame.assign(value=frame[column] * fx, date=frame["date"].dt.date)
 
 

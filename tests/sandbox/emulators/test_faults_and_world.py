@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
 
 from liftos_sandbox.emulators.faults import FaultInjector, FaultKind
@@ -78,7 +79,10 @@ def test_served_spend_equals_world_truth(real_world: Any) -> None:
     served = serve_world(real_world)
     creds = served.credentials
     truth = real_world.truth(date(2025, 7, 1), date(2025, 12, 31))
-    fx = real_world.fx_to_reporting
+
+    def fx(currency: str, day: str) -> Decimal:  # the rate of the row's day
+        return Decimal(str(real_world.fx_daily.at[pd.Timestamp(day), currency]))
+
     rng = json.dumps({"since": "2025-07-01", "until": "2025-12-31"})
     with running(served, EmulatorConfig(klaviyo=KlaviyoConfig(rate_limits=False))) as srv:
         meta_total = Decimal(0)
@@ -89,10 +93,12 @@ def test_served_spend_equals_world_truth(real_world: Any) -> None:
                     "access_token": creds["meta"]["access_token"],
                     "level": "account",
                     "time_range": rng,
-                    "fields": "spend,account_currency",
+                    "fields": "spend,account_currency,date_start",
+                    "time_increment": "1",
+                    "limit": "500",
                 },
             ).json()["data"]
-            meta_total += sum(Decimal(r["spend"]) * Decimal(str(fx[r["account_currency"]])) for r in rows)
+            meta_total += sum(Decimal(r["spend"]) * fx(r["account_currency"], r["date_start"]) for r in rows)
         g = creds["google_ads"]
         token = httpx.post(
             f"{srv.url}/token",
@@ -109,7 +115,8 @@ def test_served_spend_equals_world_truth(real_world: Any) -> None:
                 f"{srv.url}/v26/customers/{cust.account_id}/googleAds:searchStream",
                 headers={"Authorization": f"Bearer {token}", "login-customer-id": g["login_customer_id"]},
                 json={
-                    "query": "SELECT customer.currency_code, metrics.cost_micros FROM customer WHERE "
+                    "query": "SELECT customer.currency_code, segments.date, metrics.cost_micros "
+                    "FROM customer WHERE "
                     "segments.date BETWEEN '2025-07-01' AND '2025-12-31'"
                 },
             ).json()
@@ -117,7 +124,7 @@ def test_served_spend_equals_world_truth(real_world: Any) -> None:
                 google_total += (
                     Decimal(row["metrics"]["costMicros"])
                     / 1_000_000
-                    * Decimal(str(fx[row["customer"]["currencyCode"]]))
+                    * fx(row["customer"]["currencyCode"], row["segments"]["date"])
                 )
     channels = truth["channels"]
     assert (

@@ -204,3 +204,33 @@ def test_gaql_parser() -> None:
     assert q.order_by == (("campaign.id", True),)
     with pytest.raises(GaqlError):
         parse_gaql("SELECT campaign.id FROM keyword_view", FIELDS)
+
+
+def test_customer_client_lists_the_manager_hierarchy(
+    server: Running, creds: dict[str, Any], served: ServedWorld
+) -> None:
+    """``FROM customer_client`` on the manager: itself at level 0, its client customers at level 1,
+    with currency and time zone; ``level`` is int64 (a JSON string) as in the proto3 JSON mapping."""
+    manager = creds["google_ads"]["login_customer_id"]
+    query = (
+        "SELECT customer_client.client_customer, customer_client.id, customer_client.descriptive_name, "
+        "customer_client.currency_code, customer_client.time_zone, customer_client.manager, "
+        "customer_client.level FROM customer_client WHERE customer_client.level <= 1"
+    )
+    out = httpx.post(
+        f"{server.url}/v26/customers/{manager}/googleAds:searchStream",
+        json={"query": query},
+        headers=_headers(_token(server.url, creds), creds),
+    )
+    assert out.status_code == 200, out.text
+    rows = [r["customerClient"] for batch in out.json() for r in batch["results"]]
+    assert rows[0]["id"] == manager and rows[0]["level"] == "0" and rows[0]["manager"] is True
+    clients = {r["id"]: r for r in rows[1:]}
+    accounts = served.channel_accounts("google_ads")
+    assert set(clients) == set(accounts["account_id"])
+    for account in accounts.itertuples():
+        client = clients[account.account_id]
+        assert client["level"] == "1" and client["manager"] is False
+        assert client["clientCustomer"] == f"customers/{account.account_id}"
+        assert (client["currencyCode"], client["timeZone"]) == (account.currency, account.timezone)
+        assert client["resourceName"] == f"customers/{manager}/customerClients/{account.account_id}"

@@ -1,3 +1,7 @@
-from liftos_causal_engine.main import run_from_env
+"""``python -m liftos_causal_engine``: the same as ``liftos causal-engine``."""
 
-run_from_env()
+import sys
+
+from liftos.cli import main
+
+main(["causal-engine", *sys.argv[1:]])

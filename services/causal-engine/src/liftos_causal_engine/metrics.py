@@ -2,7 +2,18 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["DRIFT_ALARMS", "EFFECTS_PUBLISHED", "FIT_SECONDS", "LAST_FIT", "MODEL_VERSION", "RETRAINS"]
+__all__ = [
+    "COMPLETENESS",
+    "DRIFT_ALARMS",
+    "EFFECTS_PUBLISHED",
+    "FIT_SECONDS",
+    "HELD",
+    "HOLDS",
+    "LAST_FIT",
+    "MODEL_VERSION",
+    "RECOMMENDATIONS",
+    "RETRAINS",
+]
 
 RETRAINS = Counter("liftos_causal_engine_retrains_total", "Retrains", ["outcome", "trigger"])
 FIT_SECONDS = Histogram(
@@ -19,6 +30,19 @@ DRIFT_ALARMS = Counter(
     "liftos_causal_engine_drift_alarms_total", "Drift detected in one-step-ahead residuals (early refit)"
 )
 
+HELD = Gauge("liftos_causal_engine_held", "1 while the completeness gate holds refits, else 0")
+HOLDS = Counter("liftos_causal_engine_holds_total", "Refits held by the completeness gate")
+COMPLETENESS = Gauge(
+    "liftos_causal_engine_completeness_ratio",
+    "Lowest share of expected days present over every source account, at the last gate",
+)
+RECOMMENDATIONS = Counter(
+    "liftos_causal_engine_recommendations_total",
+    "Budget plans with experiment rankings published, or failed (e.g. bounds that cannot be met)",
+    ["outcome"],
+)
+
 for _outcome in ("published", "failed"):
+    RECOMMENDATIONS.labels(_outcome)
     for _trigger in ("new_data", "drift"):
         RETRAINS.labels(_outcome, _trigger)  # exported at 0, so the first failure is visible to increase()

@@ -1,3 +1,7 @@
-from liftos_enricher.main import run_from_env
+"""``python -m liftos_enricher``: the same as ``liftos enricher``."""
 
-run_from_env()
+import sys
+
+from liftos.cli import main
+
+main(["enricher", *sys.argv[1:]])

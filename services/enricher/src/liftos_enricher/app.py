@@ -13,7 +13,7 @@ from clickhouse_connect.driver.asyncclient import AsyncClient
 from liftos.events import EnrichedRow, version_of
 from liftos.observability import Logger
 from liftos.pipeline.enrich import EnrichedBatch, enrich_messages
-from liftos.streaming.dead_letters import DeadLetterSink
+from liftos.streaming.dead_letters import DeadLetterLog, DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
 from liftos.streaming.kafka import LazyProducer, publish_raw
@@ -35,6 +35,7 @@ class Enricher:
     def __init__(self, settings: EnricherSettings, log: Logger) -> None:
         self._settings = settings
         self._log = log
+        self._dead_letters = DeadLetterLog(log)
         self._client: AsyncClient | None = None
         self._producer = LazyProducer(settings.kafka, STAGE)
         self._connecting = asyncio.Lock()
@@ -59,7 +60,7 @@ class Enricher:
         outcomes = [message for message in messages if message.topic == OUTCOMES.name]
         batch = enrich_messages(rows, outcomes, self._settings.country, self._settings.subdivision)
         await until_delivered(lambda: self._write(batch), self._log, "enriched batch")
-        _record(batch, time.perf_counter() - started, self._log)
+        _record(batch, time.perf_counter() - started, self._dead_letters)
 
 
 def build_app(settings: EnricherSettings, log: Logger) -> faust.App:
@@ -77,7 +78,7 @@ def build_app(settings: EnricherSettings, log: Logger) -> faust.App:
     return make_stage_app(settings.app_id, settings.observability, settings.data_dir, stage, enricher.handle)
 
 
-def _record(batch: EnrichedBatch, seconds: float, log: Logger) -> None:
+def _record(batch: EnrichedBatch, seconds: float, dead_letters: DeadLetterLog) -> None:
     now_ms = version_of(datetime.now(UTC))
     for table, rows in (("marketing_daily", batch.rows), ("store_outcomes", batch.outcomes)):
         if rows:
@@ -87,5 +88,4 @@ def _record(batch: EnrichedBatch, seconds: float, log: Logger) -> None:
                 metrics.FRESHNESS_SECONDS.observe(max(0.0, (now_ms - row.version) / 1000))
     metrics.DEAD_LETTERED.inc(len(batch.dead_letters))
     metrics.WRITE_SECONDS.observe(seconds)
-    for letter in batch.dead_letters[:3]:
-        log.warning("dead-lettered", topic=letter.topic, offset=letter.offset, reason=letter.reason)
+    dead_letters.record(batch.dead_letters)

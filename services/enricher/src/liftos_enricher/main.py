@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from liftos.observability import configure_logging
+from liftos.observability import check_metrics_port, configure_logging
+from liftos.settings import load_settings
 from liftos.streaming.faust_app import run_worker
 from liftos.warehouse.connection import connect
 from liftos.warehouse.migrations import apply_migrations, layout_differences
@@ -14,7 +15,8 @@ __all__ = ["run_from_env"]
 
 def run_from_env() -> None:
     """Read settings once, migrate the warehouse schema, and run the worker until SIGTERM."""
-    settings = EnricherSettings()
+    settings = load_settings(EnricherSettings)
+    check_metrics_port(settings.observability, "enricher")
     log = configure_logging(settings.observability, STAGE)
     admin = connect(settings.warehouse, use_database=False)
     applied = apply_migrations(admin, settings.warehouse.database)
@@ -27,4 +29,4 @@ def run_from_env() -> None:
     )
     for difference in layout_differences(admin, settings.warehouse.database):
         log.warning("warehouse layout differs from the model", detail=difference)
-    run_worker(build_app(settings, log), settings.observability.log_level)
+    run_worker(build_app(settings, log), settings.observability.log_level, settings.kafka)

@@ -1,3 +1,7 @@
-from liftos_ingestor.main import run_from_env
+"""``python -m liftos_ingestor``: the same as ``liftos ingestor``."""
 
-run_from_env()
+import sys
+
+from liftos.cli import main
+
+main(["ingestor", *sys.argv[1:]])

@@ -10,12 +10,15 @@ from liftos.integrations import SyncResult
 
 __all__ = [
     "CURSOR_LAG",
+    "LANDED",
     "LAST_SUCCESS",
     "POLLS",
     "REQUESTS",
     "RETRIES",
     "ROWS_PUBLISHED",
     "SOURCE_UP",
+    "TOPIC_RECYCLES",
+    "TOPIC_RESETS",
     "IngestorHooks",
 ]
 
@@ -36,6 +39,17 @@ CURSOR_LAG = Gauge(
     "liftos_ingestor_cursor_lag_days",
     "Days between a stream's committed cursor and today",
     ["source", "stream"],
+)
+TOPIC_RESETS = Counter(
+    "liftos_ingestor_topic_resets_total",
+    "Times the broker had lost the topics' messages and the cursors were rewound to what landed",
+)
+TOPIC_RECYCLES = Counter(
+    "liftos_ingestor_topic_recycles_total", "Drained topics deleted and recreated (broker without retention)"
+)
+LANDED = Gauge(
+    "liftos_ingestor_landed_timestamp_seconds",
+    "Unix time of the last cursor checkpoint confirmed in the warehouse (passed every stage)",
 )
 SOURCE_UP = Gauge(
     "liftos_ingestor_source_up", "1 while a source is polled, 0 after a configuration error", ["source"]

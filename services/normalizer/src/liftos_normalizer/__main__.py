@@ -1,3 +1,7 @@
-from liftos_normalizer.main import run_from_env
+"""``python -m liftos_normalizer``: the same as ``liftos normalizer``."""
 
-run_from_env()
+import sys
+
+from liftos.cli import main
+
+main(["normalizer", *sys.argv[1:]])

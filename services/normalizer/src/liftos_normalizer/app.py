@@ -10,7 +10,7 @@ import faust
 
 from liftos.observability import Logger
 from liftos.pipeline.normalize import NormalizedBatch, normalize_messages
-from liftos.streaming.dead_letters import DeadLetterSink
+from liftos.streaming.dead_letters import DeadLetterLog, DeadLetterSink
 from liftos.streaming.delivery import until_delivered
 from liftos.streaming.faust_app import make_stage_app
 from liftos.streaming.kafka import LazyProducer, publish
@@ -31,6 +31,7 @@ class Normalizer:
     def __init__(self, settings: NormalizerSettings, log: Logger) -> None:
         self._settings = settings
         self._log = log
+        self._dead_letters = DeadLetterLog(log)
         self._producer = LazyProducer(settings.kafka, STAGE)
         self._context = settings.mapping_context()
 
@@ -47,7 +48,7 @@ class Normalizer:
         started = time.perf_counter()
         batch = normalize_messages(messages, self._context)
         await until_delivered(lambda: self._deliver(batch), self._log, "normalized batch")
-        _record(batch, len(messages), time.perf_counter() - started, self._log)
+        _record(batch, len(messages), time.perf_counter() - started, self._log, self._dead_letters)
 
 
 def build_app(settings: NormalizerSettings, log: Logger) -> faust.App:
@@ -67,7 +68,9 @@ def build_app(settings: NormalizerSettings, log: Logger) -> faust.App:
     )
 
 
-def _record(batch: NormalizedBatch, consumed: int, seconds: float, log: Logger) -> None:
+def _record(
+    batch: NormalizedBatch, consumed: int, seconds: float, log: Logger, dead_letters: DeadLetterLog
+) -> None:
     metrics.MESSAGES_IN.inc(consumed)
     for source, count in Counter(row.source for row in batch.rows).items():
         metrics.ROWS_OUT.labels("marketing", source).inc(count)
@@ -75,8 +78,7 @@ def _record(batch: NormalizedBatch, consumed: int, seconds: float, log: Logger) 
         metrics.ROWS_OUT.labels("outcome", source).inc(count)
     metrics.DEAD_LETTERED.inc(len(batch.dead_letters))
     metrics.BATCH_SECONDS.observe(seconds)
-    for letter in batch.dead_letters[:3]:
-        log.warning("dead-lettered", topic=letter.topic, offset=letter.offset, reason=letter.reason)
+    dead_letters.record(batch.dead_letters)
     log.debug(
         "batch",
         consumed=consumed,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from liftos.settings import ServiceSettings
+from liftos.settings import CurrencySettings
 from liftos.transformations.context import EMAIL_COST_PER_RECIPIENT, MappingContext
 
 __all__ = ["NormalizerSettings"]
 
 
-class NormalizerSettings(ServiceSettings):
+class NormalizerSettings(CurrencySettings):
     """Normalizer settings.
 
     Attributes:
@@ -18,10 +18,8 @@ class NormalizerSettings(ServiceSettings):
         consumer_group: Consumer group whose committed offsets track the raw topic.
         batch_size: Most raw messages mapped and published as one batch.
         batch_window_s: Longest wait (seconds) for a batch to fill before it is processed anyway.
-        reporting_currency: ISO code every output amount is converted to (``LIFTOS_REPORTING_CURRENCY``).
-        fx_rates: Reporting-currency units per one unit of each source currency, as JSON
-            (``LIFTOS_FX_RATES='{"EUR": 1.08, "GBP": 1.27}'``); a record in a currency without a rate
-            is dead-lettered.
+        reporting_currency, fx_source, fx_rates: see :class:`~liftos.settings.CurrencySettings`;
+            amounts are converted at the ECB rate of their day unless a fixed rate is given.
         email_cost_per_recipient: Estimated email cost per recipient (account currency units).
         purchase_action_types: Canonical purchase action type per source, as JSON
             (``LIFTOS_PURCHASE_ACTION_TYPES='{"meta": "omni_purchase"}'``); unset sources use the
@@ -33,8 +31,6 @@ class NormalizerSettings(ServiceSettings):
     consumer_group: str = "liftos.normalizer"
     batch_size: int = Field(default=2_000, ge=1)
     batch_window_s: float = Field(default=0.25, gt=0)
-    reporting_currency: str = "USD"
-    fx_rates: dict[str, float] = Field(default_factory=dict)
     email_cost_per_recipient: float = Field(default=EMAIL_COST_PER_RECIPIENT, ge=0)
     purchase_action_types: dict[str, str] = Field(default_factory=dict)
     account_currencies: dict[str, str] = Field(default_factory=dict)
@@ -47,4 +43,5 @@ class NormalizerSettings(ServiceSettings):
             email_cost_per_recipient=self.email_cost_per_recipient,
             purchase_action_types=self.purchase_action_types,
             account_currencies=self.account_currencies,
+            daily_rates=self.daily_rates(),
         )

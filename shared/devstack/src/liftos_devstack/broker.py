@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import NoReturn, Self
 
 from liftos.errors import ConfigError, TransientError
+from liftos.runtime import check_port_free
 
 __all__ = ["LocalBroker", "broker_argv", "exec_broker", "free_port", "tansu_binary", "wait_for_port"]
 
@@ -47,7 +48,12 @@ def broker_argv(host: str, port: int) -> list[str]:
 
 
 def exec_broker(host: str, port: int) -> NoReturn:
-    """Replace this process by the broker, so SIGTERM reaches it directly."""
+    """Replace this process by the broker, so SIGTERM reaches it directly.
+
+    Raises:
+        PortInUseError: another process listens on ``host:port`` (Tansu would panic and exit 0).
+    """
+    check_port_free(host, port, "the broker", fix="stop what listens there or choose another --port")
     argv = broker_argv(host, port)
     os.execv(argv[0], argv)
 

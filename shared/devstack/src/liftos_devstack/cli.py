@@ -32,10 +32,13 @@ def warehouse(
     port: Port = 8123,
     host: Host = "127.0.0.1",
 ) -> None:
-    """Serve one chdb store over ClickHouse's HTTP interface until SIGTERM. Dev and tests only."""
-    from liftos_devstack.warehouse_server import serve
+    """Serve one chdb store over ClickHouse's HTTP interface until SIGTERM. Dev and tests only.
 
-    serve(path, host=host, port=port)
+    Set LIFTOS_WAREHOUSE__PASSWORD to require a password (for LIFTOS_WAREHOUSE__USERNAME).
+    """
+    from liftos_devstack.warehouse_server import access_from_environment, serve
+
+    serve(path, host=host, port=port, access=access_from_environment(host))
 
 
 def up(
@@ -74,6 +77,7 @@ def up(
         )
     except ConfigError as error:
         raise typer.BadParameter(str(error), param_hint="--replicas") from None
+    stack.check_ports()  # before anything starts or prints
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with console.status("starting the embedded stack"):

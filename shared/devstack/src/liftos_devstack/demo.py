@@ -3,29 +3,31 @@
 :func:`run_demo` simulates a business with known causal effects, serves it through the API emulators,
 starts the embedded stack with the ingestor pointed at the emulators, waits while every record is
 ingested, normalized, enriched and stored, waits for the causal engine's first model version trained
-on all of it, reads that version's effect updates back from the effects topic, and compares them with
-the simulator's ground truth.
+on all of it, reads that version's effect updates back from the effects topic and its budget plan and
+experiment ranking from the recommendations topic, and compares the effects with the simulator's
+ground truth.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from liftos.errors import TransientError
-from liftos.events import EffectUpdate
+from liftos.events import EffectUpdate, Recommendation
 from liftos.observability import metric_total
 from liftos.settings import KafkaSettings, WarehouseSettings
 from liftos.streaming.codec import decode
 from liftos.streaming.kafka import make_consumer
-from liftos.topics import EFFECTS
+from liftos.topics import EFFECTS, RECOMMENDATIONS
 from liftos.warehouse.connection import connect
 from liftos_devstack.broker import free_port, wait_for_port
 from liftos_devstack.stack import EmbeddedStack, StackPorts
@@ -67,13 +69,24 @@ class DemoOptions:
 @dataclass(frozen=True)
 class DemoResult:
     """The demo's outcome: the published updates of the final model, the simulator's truth over the
-    window and over its last 90 days (what the update's ``incremental_roas_90d`` estimates)."""
+    window and over its last 90 days (what the update's ``incremental_roas_90d`` estimates), and the
+    model's recommendations read back from the recommendations topic (budget-plan rows by channel,
+    then experiments by rank)."""
 
     updates: list[EffectUpdate]
     truth: dict[str, Any]
     seconds: float
     warehouse_rows: int
     recent_truth: dict[str, Any]
+    recommendations: list[Recommendation] = field(default_factory=list)
+
+    def plan_rows(self) -> list[Recommendation]:
+        """The budget plan's rows (one per channel)."""
+        return [r for r in self.recommendations if r.kind == "budget_plan"]
+
+    def experiments(self) -> list[Recommendation]:
+        """The experiment designs, best first."""
+        return sorted((r for r in self.recommendations if r.kind == "experiment"), key=lambda r: r.rank)
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,6 @@ def service_environment(start: date, world: Any, sandbox_url: str, method: str =
         "LIFTOS_REQUEST_TIMEOUT_S": "10",
         "LIFTOS_META__POLL_INTERVAL_S": "0.1",
         "LIFTOS_REPORTING_CURRENCY": world.spec.reporting_currency,
-        "LIFTOS_FX_RATES": json.dumps(world.fx_to_reporting),
         "LIFTOS_ACCOUNT_CURRENCIES": json.dumps(currencies),
         "LIFTOS_CHECK_INTERVAL_S": "2",
         "LIFTOS_MIN_REFIT_INTERVAL_S": "15",
@@ -149,6 +161,28 @@ async def _read_effects(kafka: KafkaSettings, spend: dict[str, float], deadline:
     raise TransientError("demo timed out waiting for a model version trained on all the data")
 
 
+async def _read_recommendations(kafka: KafkaSettings, version: int, deadline: float) -> list[Recommendation]:
+    """The budget plan and experiment rows of model ``version`` (all channels of both), from the topic."""
+    consumer = make_consumer(kafka, RECOMMENDATIONS.name, group_id=f"liftos-demo-plan-{time.time_ns()}")
+    await consumer.start()
+    rows: dict[tuple[str, str], Recommendation] = {}
+    try:
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for record in (r for records in batches.values() for r in records):
+                row = decode(Recommendation, record.value)
+                if row.model_version == version:
+                    rows[(row.kind, row.channel)] = row
+            kinds = [kind for kind, _ in rows]
+            if kinds.count("budget_plan") == len(_SOURCES) and kinds.count("experiment") == len(_SOURCES):
+                plan = sorted((r for r in rows.values() if r.kind == "budget_plan"), key=lambda r: r.channel)
+                tests = sorted((r for r in rows.values() if r.kind == "experiment"), key=lambda r: r.rank)
+                return plan + tests
+    finally:
+        await consumer.stop()
+    raise TransientError(f"demo timed out waiting for the recommendations of model v{version}")
+
+
 def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoResult:
     """Run the whole demo; ``report`` receives progress, ``stack_output`` the services' logs."""
     started = time.monotonic()
@@ -157,6 +191,9 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     spec = WorldSpec(options.seed, options.scenario, start, DEMO_END, options.entities)  # type: ignore[arg-type]
     report(Stage("simulating the world", 0, 0))
     world = simulate_world(spec)
+    # Each run is one world: a store and cursors left by an earlier run (another seed or scenario, or
+    # an older version) would mix into this one's data, so the demo's stack starts empty.
+    shutil.rmtree(options.data_dir / "stack", ignore_errors=True)
     options.data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     sandbox = _sandbox(options, spec, port, options.data_dir / "sandbox.log")
@@ -176,12 +213,13 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
         sandbox.terminate()
         sandbox.wait(30)
     recent = world.truth(DEMO_END - timedelta(days=89), DEMO_END)
-    return DemoResult(result[0], world.truth(start, DEMO_END), time.monotonic() - started, result[1], recent)
+    truth = world.truth(start, DEMO_END)
+    return DemoResult(result[0], truth, time.monotonic() - started, result[1], recent, result[2])
 
 
 def _follow(
     stack: EmbeddedStack, world: Any, report: Report, deadline: float
-) -> tuple[list[EffectUpdate], int]:
+) -> tuple[list[EffectUpdate], int, list[Recommendation]]:
     """Watch ingestion, processing and modelling until the final effects are on the topic."""
     ingestor = f"http://127.0.0.1:{stack.ports.services['ingestor']}/metrics"
     client = connect(WarehouseSettings(port=stack.ports.warehouse))
@@ -213,4 +251,6 @@ def _follow(
     report(Stage("waiting for the causal engine's model on all the data", 0, 0))
     kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{stack.ports.kafka}")
     updates = asyncio.run(_read_effects(kafka, {str(c): float(s) for c, s in spend_rows}, deadline))
-    return updates, previous
+    report(Stage("waiting for the budget plan and the experiment ranking", 0, 0))
+    plan = asyncio.run(_read_recommendations(kafka, updates[0].model_version, deadline))
+    return updates, previous, plan

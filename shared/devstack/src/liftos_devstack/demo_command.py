@@ -22,9 +22,9 @@ def demo(
     fault_rate: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share of API requests that fail.")
     ] = 0.0,
-    data_dir: Annotated[Path, typer.Option(help="Warehouse, cursors and service logs.")] = Path(
-        ".liftos/demo"
-    ),
+    data_dir: Annotated[
+        Path, typer.Option(help="Warehouse, cursors and service logs (emptied at start).")
+    ] = Path(".liftos/demo"),
     method: Annotated[
         str, typer.Option(help="The causal engine's estimator: mmm (default), dml or causal_forest.")
     ] = "mmm",
@@ -93,9 +93,35 @@ def demo(
             f"Out-of-sample accuracy {first.model_accuracy:.1%} "
             f"(seasonal-naive baseline {first.baseline_accuracy or float('nan'):.1%})."
         )
+    _print_plan(console, result)
     console.print(
         f"{result.warehouse_rows:,} marketing rows in the warehouse; finished in {result.seconds:.0f} s."
     )
+
+
+def _print_plan(console: Any, result: Any) -> None:
+    """The budget plan and the top lift test, as read back from the recommendations topic."""
+    from rich.table import Table
+
+    rows, tests = result.plan_rows(), result.experiments()
+    if not rows:
+        console.print("No budget plan was published for this model version.")
+        return
+    first = rows[0]
+    risk = f", risk-aware at the {first.risk:.0%} quantile" if first.risk else ""
+    when = f"{first.horizon_start} to {first.horizon_end}"
+    table = Table(title=f"Budget plan {when}: budget {first.total_budget:,.0f}{risk}")
+    for column in ("channel", "current", "plan", "allowed", "expected outcome", "interval"):
+        table.add_column(column, justify="left" if column in ("channel", "allowed") else "right")
+    for r in rows:
+        table.add_row(
+            r.channel, f"{r.current_spend:,.0f}", f"{r.spend:,.0f}", f"{r.min_spend:,.0f}–{r.max_spend:,.0f}",
+            f"{r.expected_outcome:,.0f}", f"[{r.outcome_lower:,.0f}, {r.outcome_upper:,.0f}]",
+        )  # fmt: skip
+    console.print(table)
+    console.print(first.summary, highlight=False)
+    if tests:
+        console.print(f"Top lift test: {tests[0].summary}", highlight=False)
 
 
 def _window(update: Any) -> str:

@@ -25,10 +25,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from liftos.errors import ConfigError, TransientError
+from liftos.errors import ConfigError, PortInUseError, TransientError
+from liftos.project import project_environment
+from liftos.runtime import check_port_free
 from liftos_devstack.broker import broker_argv, free_port, wait_for_port
 
 __all__ = [
+    "RECYCLE_TOPICS_AFTER",
     "SCALABLE_SERVICES",
     "SERVICES",
     "EmbeddedStack",
@@ -40,6 +43,9 @@ __all__ = [
 
 #: The four services, in start order (consumers of a topic start after its producers' topics exist).
 SERVICES: tuple[str, ...] = ("ingestor", "normalizer", "enricher", "causal-engine")
+#: Messages the embedded broker may hold in the pipeline's topics before the ingestor recycles them once
+#: they are drained (Tansu keeps every message in memory: this bounds its memory; see the README).
+RECYCLE_TOPICS_AFTER = 100_000
 #: Services that may run as several processes (replicas): stream stages sharing one consumer group, so
 #: the topics' partitions are divided among them. The ingestor (owner of the cursors) and the causal
 #: engine (owner of the model version sequence) are single writers and run once.
@@ -141,8 +147,9 @@ class EmbeddedStack:
 
     @property
     def service_env(self) -> dict[str, str]:
-        """Environment that points a LiftOS process at this stack's broker and warehouse."""
-        return {
+        """Environment that points a LiftOS process at this stack's broker and warehouse (and at the
+        project file the stack was started with)."""
+        return project_environment() | {
             "LIFTOS_MODE": "embedded",
             "LIFTOS_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{self.ports.kafka}",
             "LIFTOS_WAREHOUSE__HOST": "127.0.0.1",
@@ -165,31 +172,52 @@ class EmbeddedStack:
             str(self.ports.warehouse),
         ]
         url = f"http://127.0.0.1:{self.ports.warehouse}/ping"
-        return StackProcess("warehouse", argv, {}, url, self.ports.warehouse)
+        # the same user and password as the services connect with (a password set there is required)
+        credentials = {k: v for k, v in self._extra_env.items() if k.startswith("LIFTOS_WAREHOUSE__")}
+        return StackProcess("warehouse", argv, credentials, url, self.ports.warehouse)
 
     def _service(self, name: str, replica: int = 1) -> StackProcess:
         process_name = replica_name(name, replica)
         port = self.ports.services[name] if replica == 1 else free_port()
-        env = (
-            self.service_env
-            | {
-                "LIFTOS_OBSERVABILITY__PORT": str(port),
-                "LIFTOS_DATA_DIR": str(self.data_dir / process_name),
-            }
-            | self._extra_env
-        )
+        own = {"LIFTOS_OBSERVABILITY__PORT": str(port), "LIFTOS_DATA_DIR": str(self.data_dir / process_name)}
+        if name == "ingestor":  # this stack's broker has no retention: free it once drained
+            own["LIFTOS_RECYCLE_TOPICS_AFTER"] = str(RECYCLE_TOPICS_AFTER)
+        env = self.service_env | own | self._extra_env
         argv = [sys.executable, "-m", _SERVICE_MODULES[name]]
         return StackProcess(process_name, argv, env, f"http://127.0.0.1:{port}/healthz", port)
 
+    def check_ports(self) -> None:
+        """Fail before anything starts when another process holds one of the stack's ports.
+
+        Raises:
+            PortInUseError: naming every port in use (a taken broker port would otherwise pass the
+                broker's health check: something answers there, just not our broker).
+        """
+        busy: list[str] = []
+        for child in self.processes:
+            try:
+                check_port_free("127.0.0.1", child.port, child.name, fix="")
+            except PortInUseError:
+                busy.append(f"{child.port} ({child.name})")
+        if busy:
+            ports = "port " + busy[0] + " is" if len(busy) == 1 else "ports " + ", ".join(busy) + " are"
+            raise PortInUseError(
+                f"{ports} in use by another process (is the stack already running?)",
+                fix="stop what listens there or choose other ports: liftos up --kafka-port, "
+                "--warehouse-port, --service-base-port (0 picks free ports)",
+            )
+
     def start(self, timeout_s: float = 60.0, on_healthy: Callable[[str, float], None] | None = None) -> float:
-        """Start every process and wait until all are healthy.
+        """Check every port, then start every process and wait until all are healthy.
 
         Returns:
             Seconds from the first start to the last process healthy.
 
         Raises:
+            PortInUseError: a port of the stack is taken (nothing was started).
             TransientError: a process exited or was not healthy within ``timeout_s``.
         """
+        self.check_ports()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.write_scrape_targets()
         started = time.monotonic()
@@ -252,14 +280,18 @@ class EmbeddedStack:
                 assert child.process is not None
                 if child.process.poll() is not None:
                     raise TransientError(
-                        f"{child.name} exited with code {child.process.returncode} during start-up"
+                        f"{child.name} exited with code {child.process.returncode} during start-up",
+                        fix=f"read its output above (lines prefixed '{child.name}')",
                     )
                 if child.healthy():
                     pending.remove(child)
                     if on_healthy:
                         on_healthy(child.name, time.monotonic() - started)
             if pending and time.monotonic() > deadline:
-                raise TransientError(f"not healthy in time: {', '.join(c.name for c in pending)}")
+                names = ", ".join(c.name for c in pending)
+                raise TransientError(
+                    f"not healthy in time: {names}", fix="read their output above (prefixed with their names)"
+                )
             time.sleep(0.1)
 
     def stop(self, grace_s: float = 15.0) -> None:

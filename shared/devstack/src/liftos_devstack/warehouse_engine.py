@@ -10,6 +10,7 @@ a pool keyed by (database, URL settings), so URL settings never leak between req
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from typing import Any
 # engine's own module in both layouts.
 from chdb.state import connect as chdb_connect
 
+from liftos.errors import LiftOSError
 from liftos_devstack.warehouse_protocol import (
     SESSION_IS_LOCKED,
     WarehouseError,
@@ -107,15 +109,24 @@ class Engine:
         self._sessions: dict[str, _Session] = {}
         self.version = ""
         self.timezone = "UTC"
+        self.table_functions: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------------------- lifecycle
 
     def open(self) -> None:
+        """Open the store (create it when missing).
+
+        Raises:
+            LiftOSError: another process has the store open (chdb allows one per store).
+        """
         self.path.mkdir(parents=True, exist_ok=True)
+        _check_not_open_elsewhere(self.path)
         # The anchor connection keeps the embedded engine initialised for the process lifetime.
         self._anchor = chdb_connect(str(self.path))
         row = self._anchor.query("SELECT version(), timezone()", "TabSeparated").bytes().decode()
         self.version, self.timezone = row.rstrip("\n").split("\t")
+        names = self._anchor.query("SELECT name FROM system.table_functions", "TabSeparated").bytes()
+        self.table_functions = frozenset(names.decode().split())
 
     def close(self) -> None:
         with self._lock:
@@ -300,3 +311,20 @@ def _close(conn: Any) -> None:
 
 def _escape_ident(name: str) -> str:
     return name.replace("\\", "\\\\").replace("`", "\\`")
+
+
+def _check_not_open_elsewhere(path: Path) -> None:
+    """Raise when another process holds the store's ``status`` file lock (ClickHouse takes it with
+    ``flock`` for as long as a server has the directory open), before chdb fails with a bare error."""
+    status = path / "status"
+    if not status.exists():
+        return
+    with status.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LiftOSError(
+                f"the warehouse store {path} is open in another process",
+                fix="stop that warehouse (liftos warehouse or liftos up) or give another --path / --data-dir",
+            ) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)

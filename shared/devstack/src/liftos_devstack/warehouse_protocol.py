@@ -4,15 +4,20 @@ Pure functions and small stateful codecs, independent of aiohttp and chdb: split
 transport options, engine settings and query parameters; finding where the data of an
 ``INSERT … FORMAT X`` starts; streaming decoders for ``Content-Encoding`` request bodies (several
 concatenated LZ4/zstd frames included); response compression by ``Accept-Encoding``; and errors shaped
-like the ones ClickHouse returns (body, exception-code header and HTTP status).
+like the ones ClickHouse returns (body, exception-code header and HTTP status); and the access
+rules of the dev server: requests from other web origins refused, a password when one is set, GET
+only for reads, and nothing that reaches outside the store (files, URLs, processes, remote servers).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import re
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -26,16 +31,22 @@ import zstandard
 BAD_ARGUMENTS: Final = 36
 NOT_IMPLEMENTED: Final = 48
 UNKNOWN_FORMAT: Final = 73
+READONLY: Final = 164
 CANNOT_DECOMPRESS: Final = 271
 SESSION_IS_LOCKED: Final = 373
+ACCESS_DENIED: Final = 497
+AUTHENTICATION_FAILED: Final = 516
 UNKNOWN_EXCEPTION: Final = 1002
 
 _ERROR_NAMES: Final[Mapping[int, str]] = {
     BAD_ARGUMENTS: "BAD_ARGUMENTS",
     NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
     UNKNOWN_FORMAT: "UNKNOWN_FORMAT",
+    READONLY: "READONLY",
     CANNOT_DECOMPRESS: "CANNOT_DECOMPRESS",
     SESSION_IS_LOCKED: "SESSION_IS_LOCKED",
+    ACCESS_DENIED: "ACCESS_DENIED",
+    AUTHENTICATION_FAILED: "AUTHENTICATION_FAILED",
     UNKNOWN_EXCEPTION: "UNKNOWN_EXCEPTION",
 }
 
@@ -119,6 +130,8 @@ def http_status_for(code: int) -> int:
         return 404
     if code in _FORBIDDEN_CODES:
         return 403
+    if code == AUTHENTICATION_FAILED:
+        return 401
     if code == NOT_IMPLEMENTED:
         return 501
     if code == 159:  # TIMEOUT_EXCEEDED
@@ -320,6 +333,223 @@ def is_session_state_statement(sql: str) -> bool:
     return head.startswith(("SET ", "SET\n", "USE ", "USE\n")) or bool(
         re.match(r"CREATE\s+(OR\s+REPLACE\s+)?TEMPORARY\b", head)
     )
+
+
+# ------------------------------------------------------------------------------------ access rules
+
+#: Table functions that only compute or read this store's own tables. Every other one the engine
+#: offers (``file``, ``url``, ``s3``, ``remote``, ``executable``, ``python``, … and any a newer engine
+#: adds) is refused by the dev warehouse: they read local files, the network or processes.
+SAFE_TABLE_FUNCTIONS: Final = frozenset(
+    {
+        "dictionary",
+        "format",
+        "fuzzjson",
+        "fuzzquery",
+        "generaterandom",
+        "generateseries",
+        "generate_series",
+        "input",
+        "loop",
+        "merge",
+        "null",
+        "numbers",
+        "numbers_mt",
+        "primes",
+        "values",
+        "view",
+        "viewexplain",
+        "viewifpermitted",
+        "zeros",
+        "zeros_mt",
+    }
+)
+#: Calls that reach outside the store besides table functions: the ``file`` function, dictionary
+#: sources, dynamic disks (lower-case).
+_OUTSIDE_CALLS: Final = frozenset(
+    {
+        "file",
+        "http",
+        "executable",
+        "executable_pool",
+        "disk",
+        "clickhouse",
+        "yamlregexptree",
+        "mysql",
+        "postgresql",
+        "mongodb",
+        "redis",
+        "cassandra",
+        "odbc",
+        "jdbc",
+    }
+)
+_OUTSIDE_KEYWORDS: Final = frozenset({"INFILE", "OUTFILE"})
+_OUTSIDE_STATEMENTS: Final = frozenset({"ATTACH", "BACKUP", "RESTORE"})
+#: Settings whose value names a local file (format schemas and templates), as prefixes.
+_FILE_SETTINGS: Final = (
+    "format_schema",
+    "format_template_resultset",
+    "format_template_row",
+    "output_format_schema",
+)
+#: Statements a GET may run (ClickHouse: "method GET implies readonly").
+_READ_STATEMENTS: Final = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN"})
+_IDENT_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_ESCAPE_RE: Final = re.compile(r"\\(x[0-9A-Fa-f]{2}|.)", re.DOTALL)
+_SIMPLE_ESCAPES: Final = {"\\": "\\", "`": "`", '"': '"', "'": "'", "n": "\n", "t": "\t", "0": "\0"}
+
+
+def _unescape(text: str) -> str:
+    """A quoted identifier's name as ClickHouse reads it (``\\x66ile`` is ``file``)."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code.startswith("x") and len(code) == 3:
+            return chr(int(code[1:], 16))
+        return _SIMPLE_ESCAPES.get(code, "\\" + code)
+
+    return _ESCAPE_RE.sub(one, text)
+
+
+def _skip_space_and_comments(sql: str, pos: int) -> int:
+    n = len(sql)
+    while pos < n:
+        if sql[pos].isspace():
+            pos += 1
+        elif sql.startswith("--", pos) or sql[pos] == "#":
+            end = sql.find("\n", pos)
+            pos = n if end < 0 else end + 1
+        elif sql.startswith("/*", pos):
+            end = sql.find("*/", pos + 2)
+            pos = n if end < 0 else end + 2
+        else:
+            break
+    return pos
+
+
+def _end_of_quoted(sql: str, pos: int) -> int:
+    """Index after the quoted literal or identifier starting at ``pos`` (backslash and doubled quotes)."""
+    quote, pos, n = sql[pos], pos + 1, len(sql)
+    while pos < n:
+        if sql[pos] == "\\" or sql.startswith(quote * 2, pos):  # an escape or a doubled quote
+            pos += 2
+        elif sql[pos] == quote:
+            return pos + 1
+        else:
+            pos += 1
+    return n
+
+
+def identifiers(sql: str) -> list[tuple[str, bool]]:
+    """Every bare or quoted identifier of ``sql`` (string literals and comments skipped), with whether
+    it is called (followed by ``(``)."""
+    out: list[tuple[str, bool]] = []
+    pos = _skip_space_and_comments(sql, 0)
+    while pos < len(sql):
+        char = sql[pos]
+        if char == "'":
+            pos = _end_of_quoted(sql, pos)
+        elif char in '`"':
+            end = _end_of_quoted(sql, pos)
+            word, pos = _unescape(sql[pos + 1 : end - 1]), end
+            following = _skip_space_and_comments(sql, pos)
+            out.append((word, sql.startswith("(", following)))
+        elif (match := _IDENT_RE.match(sql, pos)) is not None:
+            pos = match.end()
+            following = _skip_space_and_comments(sql, pos)
+            out.append((match.group(), sql.startswith("(", following)))
+        else:
+            pos += 1
+        pos = _skip_space_and_comments(sql, pos)
+    return out
+
+
+def outside_access(sql: str, table_functions: Collection[str], settings: Collection[str] = ()) -> str | None:
+    """What in a statement (or its URL ``settings``) would reach outside the store, or None.
+
+    Args:
+        sql: The statement (without INSERT data).
+        table_functions: Every table function the engine offers; all but :data:`SAFE_TABLE_FUNCTIONS`
+            are refused.
+        settings: Names of the settings sent with the request.
+    """
+    refused = {name.lower() for name in table_functions} - SAFE_TABLE_FUNCTIONS | _OUTSIDE_CALLS
+    words = identifiers(sql)
+    if words and words[0][0].upper() in _OUTSIDE_STATEMENTS:
+        return f"{words[0][0].upper()} statements"
+    for name in settings:
+        if name.lower().startswith(_FILE_SETTINGS):
+            return f"the setting {name}"
+    for word, called in words:
+        if called and word.lower() in refused:
+            return f"{word}()"
+        if word.upper() in _OUTSIDE_KEYWORDS:
+            return word.upper()
+        if word.lower().startswith(_FILE_SETTINGS):
+            return f"the setting {word}"
+    return None
+
+
+def is_read_statement(sql: str) -> bool:
+    """Whether ``sql`` only reads (what a GET request may run)."""
+    words = identifiers(sql)
+    return bool(words) and words[0][0].upper() in _READ_STATEMENTS
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """Who may use the dev warehouse.
+
+    Attributes:
+        hosts: Host names a request's ``Host`` header may carry (lower-case, without port); any other
+            name (a DNS-rebinding page) is refused.
+        username: The user a password is checked for.
+        password: Required when not empty (HTTP Basic, ``X-ClickHouse-User``/``X-ClickHouse-Key``
+            headers, or ``user``/``password`` URL parameters).
+    """
+
+    hosts: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
+    username: str = "default"
+    password: str = field(default="", repr=False)
+
+    def refusal(self, headers: Mapping[str, str]) -> str | None:
+        """Why a request's headers show it comes from a web page of another origin, or None.
+
+        Browsers send ``Origin`` on cross-origin requests and ``Sec-Fetch-Site`` on all requests;
+        clients such as clickhouse-connect send neither.
+        """
+        host = headers.get("Host", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name.strip("[]").lower() not in self.hosts:
+            return f"Host {host[:100]!r} is not one this dev warehouse serves"
+        origin = headers.get("Origin")
+        if origin is not None and origin.rstrip("/").lower() not in (
+            f"http://{host}".lower(),
+            f"https://{host}".lower(),
+        ):
+            return f"cross-origin request from {origin[:100]!r} refused"
+        site = headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            return f"{site} request refused (Sec-Fetch-Site)"
+        return None
+
+    def authenticated(self, headers: Mapping[str, str], params: Mapping[str, str]) -> bool:
+        """Whether the request carries this policy's credentials (always True without a password)."""
+        if not self.password:
+            return True
+        user, password = params.get("user"), params.get("password")
+        if "X-ClickHouse-User" in headers or "X-ClickHouse-Key" in headers:
+            user, password = headers.get("X-ClickHouse-User", "default"), headers.get("X-ClickHouse-Key", "")
+        scheme, _, encoded = headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+        return hmac.compare_digest(
+            (user or "default").encode(), self.username.encode()
+        ) & hmac.compare_digest((password or "").encode(), self.password.encode())
 
 
 # ----------------------------------------------------------------------------- body decompression

@@ -3,8 +3,16 @@
 chdb (the ClickHouse engine as a library) lets only one process open a data path, so this server is
 the single owner of the store and every other process (services, tests, notebooks) talks to it with
 the very same clickhouse-connect HTTP client code as in production. It is meant for local development
-and tests only: no authentication, no TLS, no quotas, everything buffered in memory per response.
-Production uses a real ClickHouse server.
+and tests only: no TLS, no quotas, everything buffered in memory per response. Production uses a real
+ClickHouse server.
+
+Because a web page open in the developer's browser can send requests to loopback, the server refuses
+requests from other web origins (an ``Origin`` other than its own, a cross-site ``Sec-Fetch-Site``,
+a ``Host`` that is not one of its names), runs only reads from a GET (writes and DDL need a POST),
+refuses anything that reaches outside the store (``file()``, ``url()``, ``s3()``, ``executable()``
+and every other table function but the computing ones, ``INTO OUTFILE``, ``FROM INFILE``, dictionary
+sources, format-schema files) and, when ``LIFTOS_WAREHOUSE__PASSWORD`` is set, requires that
+password (for ``LIFTOS_WAREHOUSE__USERNAME``, default ``default``).
 
 Run it with ``python -m liftos_devstack.warehouse_server --path DIR --port P`` (or ``liftos warehouse``).
 
@@ -16,7 +24,7 @@ query parameters; ``INSERT … FORMAT X`` with the data streamed from a (chunked
 responses (with ``enable_http_compression=1``); ClickHouse-shaped errors and response headers; Prometheus
 metrics at ``GET /metrics``. Not supported: ClickHouse native block compression (``compress=1`` /
 ``decompress=1``), brotli, external data tables, streaming of large results (they are buffered),
-progress headers, ``readonly`` for GET requests, authentication.
+progress headers, users other than the one configured.
 """
 
 from __future__ import annotations
@@ -46,10 +54,16 @@ from prometheus_client import (
     generate_latest,
 )
 
+from liftos.runtime import check_port_free
+from liftos.settings import ServiceSettings
 from liftos_devstack.warehouse_engine import Engine, Inserter, Lease, QueryOutcome
 from liftos_devstack.warehouse_protocol import (
+    ACCESS_DENIED,
+    AUTHENTICATION_FAILED,
     BAD_ARGUMENTS,
     NOT_IMPLEMENTED,
+    READONLY,
+    AccessPolicy,
     BodyDecoder,
     RequestParams,
     Statement,
@@ -59,11 +73,13 @@ from liftos_devstack.warehouse_protocol import (
     compress_body,
     content_type_for,
     decode_errors,
+    is_read_statement,
+    outside_access,
     parse_statement,
     split_params,
 )
 
-__all__ = ["RUNNER_KWARGS", "build_app", "main", "serve"]
+__all__ = ["RUNNER_KWARGS", "access_from_environment", "access_policy", "build_app", "main", "serve"]
 
 log = structlog.get_logger("liftos_devstack.warehouse_server")
 
@@ -106,6 +122,7 @@ class _Metrics:
 
 
 _ENGINE: Final = web.AppKey("engine", Engine)
+_ACCESS: Final = web.AppKey("access", AccessPolicy)
 _EXECUTOR: Final = web.AppKey("executor", ThreadPoolExecutor)
 _METRICS: Final = web.AppKey("metrics", _Metrics)
 
@@ -118,13 +135,17 @@ _METRICS: Final = web.AppKey("metrics", _Metrics)
 RUNNER_KWARGS: Final[dict[str, Any]] = {"auto_decompress": False, "access_log": None}
 
 
-def build_app(path: Path, *, workers: int | None = None) -> web.Application:
+def build_app(
+    path: Path, *, workers: int | None = None, access: AccessPolicy | None = None
+) -> web.Application:
     """The aiohttp application serving the chdb store at ``path`` (opened on startup, closed on cleanup).
 
     Run it with ``RUNNER_KWARGS`` (``auto_decompress=False``), e.g. ``web.AppRunner(app, **RUNNER_KWARGS)``.
+    ``access`` says which host names it answers to and which password it requires (none by default).
     """
-    app = web.Application(client_max_size=_MAX_FORM_BYTES)
+    app = web.Application(client_max_size=_MAX_FORM_BYTES, middlewares=[_same_origin_only])
     app[_ENGINE] = Engine(path)
+    app[_ACCESS] = access or AccessPolicy()
     app[_EXECUTOR] = ThreadPoolExecutor(
         max_workers=workers or max(4, 2 * (os.cpu_count() or 2)), thread_name_prefix="chdb"
     )
@@ -169,6 +190,19 @@ async def _sweep_sessions(app: web.Application) -> None:
         metrics.sessions.set(engine.stats()["sessions"])
         if expired:
             log.debug("warehouse.sessions_expired", count=expired)
+
+
+@web.middleware
+async def _same_origin_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Refuse every request a web page of another origin (or a DNS-rebinding host name) sent."""
+    problem = request.app[_ACCESS].refusal(request.headers)
+    if problem is not None:
+        request.app[_METRICS].errors.labels(code=str(ACCESS_DENIED)).inc()
+        log.warning("warehouse.refused", reason=problem, method=request.method, path=request.path)
+        error = WarehouseError(ACCESS_DENIED, f"{problem}: the dev warehouse serves local clients only")
+        return _error_response(request.app[_ENGINE], str(uuid.uuid4()), error)
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 async def _ping(_request: web.Request) -> web.Response:
@@ -226,6 +260,11 @@ async def _handle_sql(request: web.Request) -> web.StreamResponse:
     body: _Body | None = None
     try:
         params = dict(request.query)
+        if not app[_ACCESS].authenticated(request.headers, params):
+            raise WarehouseError(
+                AUTHENTICATION_FAILED,
+                "Authentication failed: password is incorrect, or there is no user with such name",
+            )
         consumed = False
         if request.method == "POST" and request.content_type in (
             "multipart/form-data",
@@ -250,6 +289,7 @@ async def _handle_sql(request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and not rp.transport.get("query"):
             return web.Response(text="Ok.\n")
         stmt, head = await _read_statement(rp.transport.get("query", ""), body)
+        _check_statement(request, stmt, rp)
         if stmt.insert_format is not None and stmt.data_offset is not None:
             kind = "insert"
             outcome = await _run_insert(request, rp, stmt, head[stmt.data_offset :], body)
@@ -288,6 +328,22 @@ async def _handle_sql(request: web.Request) -> web.StreamResponse:
             sql=_loggable_sql(stmt),
         )
     return response
+
+
+def _check_statement(request: web.Request, stmt: Statement, rp: RequestParams) -> None:
+    """Refuse a write sent by GET, and anything that would read or write outside the store."""
+    sql = stmt.insert_sql if stmt.insert_sql is not None else stmt.sql
+    if request.method == "GET" and not is_read_statement(sql):
+        raise WarehouseError(
+            READONLY,
+            "Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly."
+            " You should use method POST for modifying queries",
+        )
+    outside = outside_access(sql, request.app[_ENGINE].table_functions, rp.settings)
+    if outside is not None:
+        raise WarehouseError(
+            ACCESS_DENIED, f"{outside} reaches outside the store and is disabled in the dev warehouse"
+        )
 
 
 async def _read_statement(url_query: str, body: _Body) -> tuple[Statement, bytes]:
@@ -478,8 +534,8 @@ def configure_logging(level: str = "INFO") -> None:
     )
 
 
-async def _serve_async(path: Path, host: str, port: int) -> None:
-    app = build_app(path)
+async def _serve_async(path: Path, host: str, port: int, access: AccessPolicy) -> None:
+    app = build_app(path, access=access)
     runner = web.AppRunner(app, handle_signals=False, **RUNNER_KWARGS)
     await runner.setup()
     try:
@@ -500,9 +556,32 @@ async def _serve_async(path: Path, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-def serve(path: Path, host: str = "127.0.0.1", port: int = 8123) -> None:
-    """Serve the chdb store at ``path`` on ``host:port`` until SIGTERM/SIGINT (DEV-ONLY)."""
-    asyncio.run(_serve_async(path, host, port))
+def access_policy(
+    host: str, username: str = "default", password: str = "", extra_hosts: tuple[str, ...] = ()
+) -> AccessPolicy:
+    """The access rules of a server bound to ``host``: its loopback names, ``host`` and ``extra_hosts``."""
+    names = {"127.0.0.1", "localhost", "::1", host.strip("[]").lower(), *(h.lower() for h in extra_hosts)}
+    return AccessPolicy(hosts=frozenset(names), username=username, password=password)
+
+
+def serve(path: Path, host: str = "127.0.0.1", port: int = 8123, access: AccessPolicy | None = None) -> None:
+    """Serve the chdb store at ``path`` on ``host:port`` until SIGTERM/SIGINT (DEV-ONLY).
+
+    ``access`` defaults to :func:`access_policy` for ``host`` without a password.
+
+    Raises:
+        PortInUseError: another process listens on ``host:port``.
+    """
+    check_port_free(host, port, "the warehouse", fix="stop what listens there or choose another --port")
+    asyncio.run(_serve_async(path, host, port, access or access_policy(host)))
+
+
+def access_from_environment(host: str, extra_hosts: tuple[str, ...] = ()) -> AccessPolicy:
+    """:func:`access_policy` with the user and password of ``LIFTOS_WAREHOUSE__USERNAME/PASSWORD``
+    (the variables the services connect with), for the command-line entry points."""
+    warehouse = ServiceSettings().warehouse
+    password = warehouse.password.get_secret_value()
+    return access_policy(host, warehouse.username, password, extra_hosts)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -513,10 +592,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", type=Path, required=True, help="chdb data directory (created if missing)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="a further host name clients reach this server by (the loopback names always work)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("LIFTOS_LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
     configure_logging(args.log_level)
-    serve(args.path, args.host, args.port)
+    serve(args.path, args.host, args.port, access_from_environment(args.host, tuple(args.allowed_host)))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,12 @@ __all__ = [
     "EffectUpdate",
     "EnrichedRow",
     "Event",
+    "IngestionCoverage",
+    "LiftTestRecord",
+    "ModelStatus",
     "NormalizedRow",
     "RawEvent",
+    "Recommendation",
     "RequestSlice",
     "StoreOutcomeRow",
     "TableSpec",
@@ -324,6 +328,14 @@ class EffectUpdate(Event):
             ``ci_upper_28d`` its interval and ``incremental_roas_28d`` = lift / spend.
         spend_90d: The same for the trailing 90 days (``revenue_lift_90d``, ``ci_lower_90d``,
             ``ci_upper_90d``, ``incremental_roas_90d``).
+        completeness: The data completeness the version was fitted on: the lowest share of expected
+            days present over every source account (:mod:`liftos.pipeline.completeness`); None when
+            not measured (versions from before the gate). ``data_completeness`` has the per-account shares.
+
+    Calibration (revision 3, additive):
+
+        lift_tests: Ids of the recorded lift tests (``liftos.lift_tests.v1``) on this channel that
+            calibrated this version (those whose window overlaps the data); empty = none.
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -370,3 +382,223 @@ class EffectUpdate(Event):
     ci_lower_90d: float | None = None
     ci_upper_90d: float | None = None
     incremental_roas_90d: float | None = None
+    completeness: float | None = Field(default=None, ge=0, le=1)
+    lift_tests: list[str] = Field(default_factory=list)
+
+
+class IngestionCoverage(Event):
+    """One slice a source delivered completely: every record of ``account_id`` / ``stream`` from
+    ``start`` to ``end`` (inclusive) was published, zero records included. The completeness gate counts
+    these days as present, so a day without activity is told apart from a day never read.
+
+    Attributes:
+        source: Source name.
+        account_id: Account the slice belongs to.
+        stream: The source's stream.
+        start: First day of the slice.
+        end: Last day (inclusive).
+        records: Records published for the slice.
+        fetched_at: When the slice was read (UTC).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("source", "account_id", "stream", "start")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="ingestion_coverage", partition_by="toYear(start)", version_column="fetched_at"
+    )
+
+    source: LowCard
+    account_id: str
+    stream: LowCard
+    start: date
+    end: date
+    records: int = Field(ge=0)
+    fetched_at: AwareDatetime
+    schema_version: int = SCHEMA_VERSION
+
+
+class ModelStatus(Event):
+    """The causal engine's verdict before a refit: a version was ``published``, or the refit was ``held``
+    because the data was not complete enough (``reasons`` says what is missing).
+
+    Attributes:
+        checked_at: When the gate ran (UTC).
+        status: ``published`` or ``held``.
+        model_version: The version published (held: the latest published one, 0 when none).
+        window_start: First day of the data window.
+        window_end: Last day (inclusive).
+        completeness: Lowest share of expected days present over every source account.
+        dead_letters: Dead letters in the window.
+        reasons: What is missing, ``"; "``-joined (empty when published).
+    """
+
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("checked_at",)
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="model_status", partition_by="toYYYYMM(checked_at)", version_column="checked_at"
+    )
+
+    checked_at: AwareDatetime
+    status: LowCard
+    model_version: int = Field(ge=0)
+    window_start: date
+    window_end: date
+    completeness: float = Field(ge=0, le=1)
+    dead_letters: int = Field(ge=0)
+    reasons: str = ""
+    schema_version: int = SCHEMA_VERSION
+
+
+class LiftTestRecord(Event):
+    """One recorded lift test (an experiment's result), which calibrates every later model version.
+
+    Attributes:
+        test_id: Identifies the test; by default derived from channel, window and spend scale, so
+            recording the same test again (e.g. with corrected numbers) replaces it.
+        channel: Channel whose spend the test changed.
+        start: First day of the test window.
+        end: Last day (inclusive).
+        incremental_revenue: Outcome lost by the change, counted over the window and the carryover
+            after it (outcome units, e.g. the reporting currency).
+        standard_error: Standard error of ``incremental_revenue`` (> 0).
+        spend_scale: Share of the channel's spend kept during the window (0 = went dark).
+        outcome: Outcome the lift is measured in (``revenue``).
+        source: Who recorded it (``cli``, ``csv:<file name>``, …).
+        note: Free text (test design, market, vendor).
+        recorded_at: When it was recorded (UTC).
+        version: ms since epoch of ``recorded_at`` (the newest record of a ``test_id`` wins).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("test_id",)
+    TABLE: ClassVar[TableSpec | None] = TableSpec(name="lift_tests")
+
+    test_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    channel: LowCard
+    start: date
+    end: date
+    incremental_revenue: float
+    standard_error: float = Field(gt=0)
+    spend_scale: float = Field(default=0.0, ge=0)
+    outcome: LowCard = "revenue"
+    source: str = "cli"
+    note: str = ""
+    recorded_at: AwareDatetime
+    version: int = Field(ge=0)
+    schema_version: int = SCHEMA_VERSION
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"lift test {self.test_id}: end {self.end} is before start {self.start}")
+        if self.spend_scale == 1:
+            raise ValueError(f"lift test {self.test_id}: spend_scale 1 changes nothing")
+        return self
+
+    @staticmethod
+    def default_id(channel: str, start: date, end: date, spend_scale: float) -> str:
+        """The id of a test recorded without one: a hash of channel, window and spend scale."""
+        return idempotency_key("lift_test", channel, start, end, f"{spend_scale:.6g}")
+
+
+class Recommendation(Event):
+    """One line of a model version's recommendations: a channel's share of the budget plan
+    (``kind="budget_plan"``) or a channel's lift-test design (``kind="experiment"``).
+
+    Money is in the reporting currency, over the plan's horizon; outcomes in the outcome's unit.
+
+    Attributes:
+        model_version: The model version the recommendation comes from.
+        generated_at: When it was computed (UTC).
+        kind: ``budget_plan`` or ``experiment``.
+        channel: The channel.
+        rank: Experiments: 1 = most plan risk removed per unit of spend withheld; plan rows: 0.
+        horizon_start: First day of the plan's horizon (the day after the data).
+        horizon_end: Last day of the horizon (inclusive).
+        confidence_level: Coverage of the intervals.
+        summary: One plain sentence (the plan's or the test's).
+
+    Budget-plan rows (``None`` on experiment rows):
+
+    Attributes:
+        spend: Recommended spend over the horizon.
+        current_spend: The current allocation (recent spend mix scaled to the budget).
+        min_spend: Least spend the constraints allow.
+        max_spend: Most spend the constraints allow.
+        limit_rule: Which rules set the limits (``bounds``, ``max change 30 % …``, ``fixed …``).
+        expected_outcome: Expected incremental outcome of the recommended spend (carryover included);
+            ``outcome_lower`` / ``outcome_upper`` its interval.
+        marginal_return: Expected outcome of the last unit of recommended spend.
+        total_budget: The plan's budget; ``objective`` (``revenue`` / ``profit``) and ``risk`` (the
+            lower quantile maximised, ``None`` = the expectation).
+        plan_outcome: The whole plan's expected incremental outcome (``plan_outcome_lower`` /
+            ``plan_outcome_upper``); ``current_outcome`` (``current_outcome_lower`` /
+            ``current_outcome_upper``) of the current allocation; ``plan_gain`` (``plan_gain_lower``
+            / ``plan_gain_upper``) the plan minus the current allocation; ``probability_of_gain``.
+
+    Experiment rows (``None`` on plan rows):
+
+    Attributes:
+        test_kind: ``go_dark`` or ``spend_change``; ``test_days`` long, keeping ``spend_scale`` of
+            the spend; ``spend_forgone``: spend withheld.
+        expected_lift: Outcome the test should measure; ``predicted_se`` its measurement SE.
+        iroas: Current iROAS with ``iroas_lower`` / ``iroas_upper``; ``predicted_lower`` /
+            ``predicted_upper``: the interval expected after calibrating with the test;
+            ``target_relative_width`` and ``reaches_target``.
+        risk_reduction: Expected drop of the plan's risk (posterior SD of its gain);
+            ``value_per_spend`` = risk reduction / spend withheld (the ranking).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
+    NATURAL_KEY: ClassVar[tuple[str, ...]] = ("model_version", "kind", "channel")
+    TABLE: ClassVar[TableSpec | None] = TableSpec(
+        name="recommendations", partition_by="toYYYYMM(horizon_start)", version_column="generated_at"
+    )
+
+    model_version: int = Field(ge=1)
+    generated_at: AwareDatetime
+    kind: Annotated[
+        str, ClickHouseType("LowCardinality(String)"), StringConstraints(pattern="^(budget_plan|experiment)$")
+    ]
+    channel: LowCard
+    rank: int = Field(default=0, ge=0)
+    horizon_start: date
+    horizon_end: date
+    confidence_level: float = Field(gt=0, lt=1)
+    summary: str = ""
+    spend: float | None = None
+    current_spend: float | None = None
+    min_spend: float | None = None
+    max_spend: float | None = None
+    limit_rule: str = ""
+    expected_outcome: float | None = None
+    outcome_lower: float | None = None
+    outcome_upper: float | None = None
+    marginal_return: float | None = None
+    total_budget: float | None = None
+    objective: LowCard = ""
+    risk: float | None = None
+    plan_outcome: float | None = None
+    plan_outcome_lower: float | None = None
+    plan_outcome_upper: float | None = None
+    current_outcome: float | None = None
+    current_outcome_lower: float | None = None
+    current_outcome_upper: float | None = None
+    plan_gain: float | None = None
+    plan_gain_lower: float | None = None
+    plan_gain_upper: float | None = None
+    probability_of_gain: float | None = None
+    test_kind: LowCard = ""
+    test_days: int | None = None
+    spend_scale: float | None = None
+    spend_forgone: float | None = None
+    expected_lift: float | None = None
+    predicted_se: float | None = None
+    iroas: float | None = None
+    iroas_lower: float | None = None
+    iroas_upper: float | None = None
+    predicted_lower: float | None = None
+    predicted_upper: float | None = None
+    target_relative_width: float | None = None
+    reaches_target: bool | None = None
+    risk_reduction: float | None = None
+    value_per_spend: float | None = None
+    schema_version: int = SCHEMA_VERSION

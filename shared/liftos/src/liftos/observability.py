@@ -18,11 +18,13 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from liftos.runtime import check_port_free
 from liftos.settings import ObservabilitySettings
 
 __all__ = [
     "HealthCheck",
     "Logger",
+    "check_metrics_port",
     "configure_logging",
     "health_app",
     "metric_total",
@@ -74,10 +76,26 @@ def configure_logging(settings: ObservabilitySettings, service: str) -> Logger:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("aiokafka", "faust", "mode", "aiohttp.access"):
+    for noisy in ("aiokafka", "faust", "mode", "aiohttp.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # httpx logs every request at INFO: one line per API call belongs to DEBUG
+    logging.getLogger("httpx").setLevel(logging.INFO if root.level <= logging.DEBUG else logging.WARNING)
     logger: structlog.stdlib.BoundLogger = structlog.get_logger(service).bind(service=service)
     return logger
+
+
+def check_metrics_port(settings: ObservabilitySettings, service: str) -> None:
+    """Fail at start-up, with one line, when the port of ``service``'s ``/metrics`` page is taken.
+
+    Raises:
+        PortInUseError: another process listens on ``settings.host:settings.port``.
+    """
+    check_port_free(
+        settings.host,
+        settings.port,
+        f"{service} /metrics and /healthz",
+        fix="stop what listens there or set LIFTOS_OBSERVABILITY__PORT to a free port",
+    )
 
 
 def health_app(check: HealthCheck) -> web.Application:

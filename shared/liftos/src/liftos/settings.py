@@ -1,7 +1,8 @@
 """Settings sections shared by every service, and the base class each service's settings extend.
 
-Every service reads its settings exactly once, at its entry point, from ``LIFTOS_``-prefixed
-environment variables with ``__`` between nested sections, e.g.::
+Every service reads its settings exactly once, at its entry point, from the project file
+``liftos.toml`` (:mod:`liftos.project`) and ``LIFTOS_``-prefixed environment variables, which override
+the file, with ``__`` between nested sections, e.g.::
 
     LIFTOS_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092
     LIFTOS_WAREHOUSE__PASSWORD=...
@@ -13,24 +14,65 @@ reads the environment itself. Secrets are :class:`pydantic.SecretStr`, so they p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from liftos.errors import ConfigError
+from liftos.project import ProjectSettings
+from liftos.transformations.fx_rates import DailyRates
 
 __all__ = [
     "PLACEHOLDER_SECRETS",
+    "SQL_IDENTIFIER",
+    "CurrencySettings",
     "KafkaSettings",
+    "NameList",
     "ObservabilitySettings",
     "RegionalSettings",
     "ServiceSettings",
     "WarehouseSettings",
+    "load_settings",
     "region_label",
 ]
 
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
 #: Values that mark a secret as "not set yet"; refused outside the embedded mode.
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "your-api-key"})
+#: A name LiftOS puts into SQL as an identifier (the database): letters, digits and ``_``, not
+#: starting with a digit, at most 64 characters; anything else is refused, never quoted.
+SQL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _name_list(value: Any) -> Any:
+    """``meta,google_ads`` or a JSON list (``["meta"]``) from the environment; lists pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ValueError(f"not a JSON list: {text[:60]!r}") from None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+#: A list of names read from the environment as ``a,b,c`` (or a JSON list), e.g. ``LIFTOS_SOURCES=meta``.
+NameList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_name_list)]
 
 
 class _Section(BaseModel):
@@ -40,7 +82,9 @@ class _Section(BaseModel):
 class KafkaSettings(_Section):
     """How to reach the Kafka cluster (Apache Kafka in production, Tansu locally).
 
-    The group timeouts are in milliseconds. The defaults are short on purpose: the local broker and
+    ``connect_timeout_s`` is how long a process waits for the cluster at start-up before it gives up
+    with one line naming the fix. The group timeouts are in milliseconds. The defaults are short on
+    purpose: the local broker and
     the tests join consumer groups in about a second with them (see docs on Tansu), and they are
     still safe for a production cluster on a reliable network.
     """
@@ -57,10 +101,15 @@ class KafkaSettings(_Section):
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     rebalance_timeout_ms: int = Field(default=6_000, ge=1_000)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    connect_timeout_s: float = Field(default=30.0, gt=0)
 
 
 class WarehouseSettings(_Section):
-    """How to reach ClickHouse over HTTP (a server in production, ``liftos warehouse`` locally)."""
+    """How to reach ClickHouse over HTTP (a server in production, ``liftos warehouse`` locally).
+
+    ``database`` must match :data:`SQL_IDENTIFIER` (it is written into DDL). ``password``, when set,
+    is also required by the embedded warehouse ``liftos up`` starts.
+    """
 
     host: str = "127.0.0.1"
     port: int = Field(default=8123, ge=1, le=65_535)
@@ -72,6 +121,16 @@ class WarehouseSettings(_Section):
     connect_timeout_s: float = Field(default=10.0, gt=0)
     send_receive_timeout_s: float = Field(default=300.0, gt=0)
 
+    @field_validator("database")
+    @classmethod
+    def _plain_identifier(cls, value: str) -> str:
+        if not SQL_IDENTIFIER.fullmatch(value):
+            raise ValueError(
+                f"warehouse database {value[:80]!r} is not a plain identifier (letters, digits and _,"
+                " not starting with a digit, at most 64 characters)"
+            )
+        return value
+
 
 class ObservabilitySettings(_Section):
     """Where a service serves ``/metrics`` and ``/healthz``, and how it logs."""
@@ -82,7 +141,7 @@ class ObservabilitySettings(_Section):
     log_format: Literal["json", "console"] = "json"
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(ProjectSettings):
     """Base of every service's settings: the mode plus the shared infrastructure sections.
 
     Attributes:
@@ -161,3 +220,50 @@ class RegionalSettings(ServiceSettings):
 def region_label(country: str, subdivision: str | None) -> str:
     """``country`` and ``subdivision`` as one label (ISO 3166-2 style): ``US``, ``DE-BY``."""
     return f"{country}-{subdivision}" if subdivision else country
+
+
+class CurrencySettings(ServiceSettings):
+    """Settings of a service that converts money (the normalizer) or checks that it can (the ingestor).
+
+    Attributes:
+        reporting_currency: ISO code every output amount is converted to (``LIFTOS_REPORTING_CURRENCY``).
+        fx_source: ``ecb``: daily ECB reference rates (offline history); ``none``: fixed rates only.
+        fx_rates: Fixed reporting-currency units per one unit of a currency, as JSON
+            (``LIFTOS_FX_RATES='{"HKD": 0.128}'``), used on every day; they override the daily rates.
+    """
+
+    reporting_currency: str = "USD"
+    fx_source: Literal["ecb", "none"] = "ecb"
+    fx_rates: dict[str, float] = Field(default_factory=dict)
+
+    def daily_rates(self) -> DailyRates:
+        """The daily rates these settings describe (raises ConfigError on a bad rate or currency)."""
+        return DailyRates(self.reporting_currency, self.fx_rates, history=self.fx_source == "ecb")
+
+
+def load_settings(cls: type[AnySettings]) -> AnySettings:
+    """``cls()`` read from the environment, with an invalid value reported as one :class:`ConfigError`
+    naming the variable (``LIFTOS_KAFKA__SESSION_TIMEOUT_MS``), never its value (it may be a secret).
+
+    Entry points call this instead of ``cls()``, so a person sees which variable to fix.
+    """
+    try:
+        return cls()
+    except ValidationError as error:
+        raise ConfigError(_settings_problem(cls, error), fix=_SETTINGS_FIX) from None
+
+
+_SETTINGS_FIX = "fix it in the environment (the README's Settings table lists every variable)"
+
+
+def _settings_problem(cls: type[BaseSettings], error: ValidationError) -> str:
+    """``invalid setting LIFTOS_X: <what pydantic says>`` for the first problem (and how many more)."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    nesting = str(cls.model_config.get("env_nested_delimiter") or "__")
+    problems = error.errors(include_input=False, include_url=False)
+    first = problems[0]
+    names = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = f"setting {prefix}{nesting.join(names).upper()}" if names else f"settings of {cls.__name__}"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"invalid {where}: {message[:1].lower()}{message[1:]}{more}"

@@ -13,18 +13,26 @@ from liftos.events import (
     EffectUpdate,
     EnrichedRow,
     Event,
+    IngestionCoverage,
+    LiftTestRecord,
+    ModelStatus,
     NormalizedRow,
     RawEvent,
+    Recommendation,
     StoreOutcomeRow,
 )
 
 __all__ = [
     "ALL_TOPICS",
+    "COVERAGE",
     "EFFECTS",
     "ENRICHED",
+    "LIFT_TESTS",
+    "MODEL_STATUS",
     "NORMALIZED",
     "OUTCOMES",
     "RAW",
+    "RECOMMENDATIONS",
     "TopicSpec",
     "dead_letter_topic",
 ]
@@ -68,5 +76,19 @@ NORMALIZED = TopicSpec(_name("normalized"), NormalizedRow, partitions=6)
 OUTCOMES = TopicSpec(_name("outcomes"), StoreOutcomeRow, partitions=1)
 ENRICHED = TopicSpec(_name("enriched"), EnrichedRow, partitions=6)
 EFFECTS = TopicSpec(_name("effects"), EffectUpdate, partitions=3)
+MODEL_STATUS = TopicSpec(_name("model_status"), ModelStatus, partitions=1)
+COVERAGE = TopicSpec(_name("coverage"), IngestionCoverage, partitions=1)
+LIFT_TESTS = TopicSpec(_name("lift_tests"), LiftTestRecord, partitions=1)
+RECOMMENDATIONS = TopicSpec(_name("recommendations"), Recommendation, partitions=1)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, OUTCOMES, ENRICHED, EFFECTS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW,
+    NORMALIZED,
+    OUTCOMES,
+    ENRICHED,
+    EFFECTS,
+    MODEL_STATUS,
+    COVERAGE,
+    LIFT_TESTS,
+    RECOMMENDATIONS,
+)

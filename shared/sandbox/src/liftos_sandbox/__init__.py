@@ -1,8 +1,16 @@
 """The sandbox: a seeded marketing world with known causal truth (store outcome, Meta, Google Ads and
-Klaviyo activity, platform reports with over-crediting and restatement), served by local emulators."""
+Klaviyo activity, platform reports with over-crediting and restatement), served by local emulators.
 
+The simulator's names are imported on first use, so ``liftos sandbox --help`` (and every other
+``liftos`` command, which lists the sandbox's) does not pay for numpy and pandas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from liftos.integrations.lazy_exports import lazy_exports
 from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario
-from liftos_sandbox.world import World, WorldSpec, build_world, simulate_world
 
 __all__ = [
     "CHANNELS",
@@ -14,3 +22,14 @@ __all__ = [
     "build_world",
     "simulate_world",
 ]
+
+if TYPE_CHECKING:
+    from liftos_sandbox.world import World, WorldSpec, build_world, simulate_world
+
+_HOMES: Final = dict.fromkeys(("World", "WorldSpec", "build_world", "simulate_world"), "liftos_sandbox.world")
+
+__getattr__ = lazy_exports(__name__, _HOMES)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -36,8 +36,8 @@ class Cells:
     """Active (day, leaf) cells of one channel, each array shape ``(N,)``.
 
     ``spend_cents``: spend (Klaviyo: cost estimate) in the leaf's account currency, whole cents.
-    ``fx``: rate from the account currency to the reporting currency. ``recipients``: emails sent
-    (Klaviyo; zeros elsewhere).
+    ``fx``: rate from the account currency to the reporting currency on the cell's day.
+    ``recipients``: emails sent (Klaviyo; zeros elsewhere).
     """
 
     day: IntArray
@@ -66,16 +66,17 @@ def allocate_spend(
     budget: FloatArray, entities: ChannelEntities, fx_leaf: FloatArray, rng: np.random.Generator
 ) -> Cells:
     """Split the daily channel budget (``(T,)``, reporting currency) across active leaves in proportion
-    to their weights with daily jitter; round to cents in each account's currency."""
+    to their weights with daily jitter; round to cents in each account's currency, converted at the
+    rate of each day (``fx_leaf``: ``(T, E)`` reporting units per account unit)."""
     active = _active(entities, len(budget))
     jitter = rng.lognormal(0.0, 0.25, size=active.shape)
     weights = np.where(active, entities.weight[None, :] * jitter, 0.0)
     totals = weights.sum(axis=1, keepdims=True)
     share = weights / np.where(totals > 0, totals, 1.0)
-    cents = to_cents(budget[:, None] * share / fx_leaf[None, :])
+    cents = to_cents(budget[:, None] * share / fx_leaf)
     day, leaf = np.nonzero(cents > 0)
     zeros = np.zeros(len(day), dtype=np.int64)
-    return Cells(day.astype(np.int64), leaf.astype(np.int64), cents[day, leaf], fx_leaf[leaf], zeros)
+    return Cells(day.astype(np.int64), leaf.astype(np.int64), cents[day, leaf], fx_leaf[day, leaf], zeros)
 
 
 #: What the sandbox business pays per email recipient (account currency): Klaviyo reports no spend, so

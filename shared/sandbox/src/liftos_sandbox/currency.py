@@ -1,4 +1,9 @@
-"""Currencies of the simulated accounts: a fixed FX table, time zones, and rounding to cents."""
+"""Currencies of the simulated accounts: daily FX from the ECB history, time zones, rounding to cents.
+
+The sandbox converts with the very rates LiftOS uses (:class:`liftos.transformations.fx_rates.DailyRates`,
+the ECB reference history), so a pipeline converting at the rate of each day reproduces the truth to
+the cent.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,12 @@ from collections.abc import Iterable
 from typing import Final
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["USD_PER_UNIT", "fx_to_reporting", "timezone_for", "to_cents"]
+from liftos.transformations.fx_rates import DailyRates
 
-# US dollars per one unit of each currency; fixed over the simulated window.
-USD_PER_UNIT: Final[dict[str, float]] = {
-    "USD": 1.0,
-    "EUR": 1.08,
-    "GBP": 1.27,
-    "CAD": 0.74,
-    "AUD": 0.66,
-}
+__all__ = ["SUPPORTED_CURRENCIES", "fx_daily", "timezone_for", "to_cents"]
 
 _TIMEZONES: Final[dict[str, tuple[str, ...]]] = {
     "USD": ("America/New_York", "America/Los_Angeles", "America/Chicago"),
@@ -28,12 +27,20 @@ _TIMEZONES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def fx_to_reporting(currencies: Iterable[str], reporting: str) -> dict[str, float]:
-    """Rate that converts one unit of each currency into ``reporting`` (reporting itself maps to 1.0)."""
-    if reporting not in USD_PER_UNIT:
+#: Currencies the simulated accounts may bill in (and reporting currencies the sandbox supports).
+SUPPORTED_CURRENCIES: Final = frozenset(_TIMEZONES)
+
+
+def fx_daily(currencies: Iterable[str], reporting: str, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Reporting units per one unit of each currency on each day: index ``days``, one column per
+    currency (``reporting`` included, all 1.0), from the ECB history LiftOS converts with."""
+    if reporting not in SUPPORTED_CURRENCIES:
         raise ValueError(f"unsupported reporting currency {reporting!r}")
+    rates = DailyRates(reporting)
     wanted = sorted({*currencies, reporting})
-    return {code: USD_PER_UNIT[code] / USD_PER_UNIT[reporting] for code in wanted}
+    return pd.DataFrame(
+        {code: [rates.rate(code, day.date()) for day in days] for code in wanted}, index=days, dtype=float
+    )
 
 
 def timezone_for(currency: str, index: int) -> str:

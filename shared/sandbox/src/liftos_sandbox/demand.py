@@ -14,14 +14,14 @@ from numpy.typing import NDArray
 
 from liftos_sandbox.demand_events import HOLIDAY_LIFT, RETAIL_LIFT, holiday_names, retail_event_names
 
-__all__ = ["DemandPath", "simulate_demand"]
+__all__ = ["OUTCOME_NOISE_SD", "DemandPath", "simulate_demand"]
 
 FloatArray = NDArray[np.float64]
 
 _WEEKDAY = np.array([1.04, 1.03, 1.01, 1.0, 0.98, 0.95, 0.99])  # Monday .. Sunday
 _SHOCK_RHO = 0.92
 _SHOCK_INNOVATION_SD = 0.025
-_OUTCOME_NOISE_SD = 0.05
+OUTCOME_NOISE_SD = 0.05  # SD of the log outcome noise per day (what a perfectly controlled test still sees)
 _DECEMBER_8 = 342  # day of year in a non-leap year
 
 
@@ -113,7 +113,7 @@ def simulate_demand(days: pd.DatetimeIndex, pad: int, rng: np.random.Generator) 
     return DemandPath(
         expected=expected / expected.mean(),
         shock=_shocks(len(days), rng),
-        noise=rng.normal(0.0, _OUTCOME_NOISE_SD, size=len(days) + pad),
+        noise=rng.normal(0.0, OUTCOME_NOISE_SD, size=len(days) + pad),
         aov=aov,
         holiday=holiday,
         retail_event=retail,

@@ -7,6 +7,7 @@ from ``spec.seed``) and cached per spec; treat the returned tables as read-only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -25,7 +26,7 @@ from liftos_sandbox.ad_delivery import (
     paid_metrics,
 )
 from liftos_sandbox.credentials import credentials_for_seed
-from liftos_sandbox.currency import USD_PER_UNIT, fx_to_reporting
+from liftos_sandbox.currency import SUPPORTED_CURRENCIES, fx_daily
 from liftos_sandbox.demand import DemandPath, simulate_demand
 from liftos_sandbox.entities import ChannelEntities, build_google, build_klaviyo, build_meta, min_entities
 from liftos_sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response, seasonal_cycle
@@ -40,6 +41,7 @@ from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, Sce
 from liftos_sandbox.seeding import stream
 from liftos_sandbox.tables import daily_frame
 from liftos_sandbox.truth import ChannelSeries, TruthModel, orders_truth, season_truth, truth_dict
+from liftos_sandbox.what_if import LiftTestResult, plan_outcome, run_lift_test
 
 __all__ = ["CHANNELS", "Scenario", "World", "WorldSpec", "build_world", "simulate_world"]
 
@@ -67,7 +69,7 @@ class WorldSpec:
             raise ValueError(f"unknown scenario {self.scenario!r}")
         if (self.end - self.start).days < 27:
             raise ValueError("the simulated range must span at least 28 days")
-        if self.reporting_currency not in USD_PER_UNIT:
+        if self.reporting_currency not in SUPPORTED_CURRENCIES:
             raise ValueError(f"unsupported reporting currency {self.reporting_currency!r}")
         if self.entities_per_channel < min_entities():
             raise ValueError(f"entities_per_channel must be >= {min_entities()}")
@@ -87,6 +89,8 @@ class World:
     ``outcome``: date, orders (int64), revenue (reporting currency, cents).
     ``components``: date, holiday, retail_event, expected_demand (index), shock (unobserved log shock),
     noise (log outcome noise), baseline_revenue, media_revenue_<channel> (reporting currency).
+    ``fx_daily``: reporting units per one unit of each account currency on each simulated day (index:
+    the days; one column per currency), the ECB history LiftOS's normalizer converts with.
     """
 
     spec: WorldSpec
@@ -94,7 +98,7 @@ class World:
     entities: pd.DataFrame
     daily: pd.DataFrame
     outcome: pd.DataFrame
-    fx_to_reporting: dict[str, float]
+    fx_daily: pd.DataFrame
     components: pd.DataFrame = field(repr=False)
     model: TruthModel = field(repr=False)
 
@@ -120,6 +124,23 @@ class World:
         lost had that spend been zero, carryover included) and ``iroas``. In the ``seasonal`` world
         meta's differ by season; elsewhere they differ only through saturation and the spend's timing."""
         return season_truth(self.model, *self._range(start, end))
+
+    def fx_of(self, rows: pd.DataFrame) -> pd.Series:
+        """The rate of each row's ``currency`` on its ``date`` (reporting units per account unit)."""
+        stacked = self.fx_daily.stack()
+        index = pd.MultiIndex.from_arrays([pd.to_datetime(rows["date"]), rows["currency"]])
+        return pd.Series(stacked.reindex(index).to_numpy(), index=rows.index, name="fx_rate")
+
+    def plan_outcome(self, start: date, plan: Mapping[str, FloatArray]) -> dict[str, float]:
+        """True incremental revenue per channel of spending ``plan[channel]`` (daily spend, reporting
+        currency) on the days from ``start`` instead of nothing
+        (:func:`liftos_sandbox.what_if.plan_outcome`)."""
+        return plan_outcome(self.model, start, plan)
+
+    def lift_test(self, channel: Channel, start: date, end: date, spend_scale: float = 0.0) -> LiftTestResult:
+        """Run a lift test in this world: ``channel``'s spend times ``spend_scale`` on ``start..end``
+        (see :func:`liftos_sandbox.what_if.run_lift_test`)."""
+        return run_lift_test(self.model, self.outcome, self.spec.seed, channel, start, end, spend_scale)
 
     def credentials(self) -> dict[str, dict[str, str]]:
         """The ``liftos sandbox credentials`` JSON object (depends on the seed only)."""
@@ -171,13 +192,14 @@ def _spend(
     entities: dict[Channel, ChannelEntities],
     demand: DemandPath,
     params: ScenarioParams,
-    fx: dict[str, float],
+    fx: pd.DataFrame,
 ) -> dict[Channel, Cells]:
     rng = stream(spec.seed, "spend")
     cells: dict[Channel, Cells] = {}
     for channel in ("meta", "google_ads"):
         ents = entities[channel]
-        fx_leaf = np.asarray(ents.accounts["currency"].map(fx), dtype=np.float64)[ents.account_index]
+        currency_leaf = ents.accounts["currency"].to_numpy()[ents.account_index]
+        fx_leaf = fx[list(currency_leaf)].to_numpy(dtype=np.float64)  # (T, E): the rate of each day
         budget = budget_path(channel, demand_tilt(channel, demand.expected, demand.shock, params), rng)
         cells[channel] = allocate_spend(budget, ents, fx_leaf, rng)
     n_days = len(demand.expected)
@@ -238,7 +260,7 @@ def build_world(spec: WorldSpec) -> World:
     demand = simulate_demand(days, MAX_LAG, stream(spec.seed, "demand"))
     entities = _entities(spec, days, demand, params)
     accounts = pd.concat([entities[c].accounts for c in CHANNELS], ignore_index=True)
-    fx = fx_to_reporting(accounts["currency"], spec.reporting_currency)
+    fx = fx_daily(accounts["currency"], spec.reporting_currency, days)
     cells = _spend(spec, entities, demand, params, fx)
     spend = {c: _padded(cells[c].per_day(cells[c].spend_reporting, n_days)) for c in CHANNELS}
     rng = stream(spec.seed, "response")
@@ -267,7 +289,7 @@ def build_world(spec: WorldSpec) -> World:
         entities=pd.concat([entities[c].leaves for c in CHANNELS], ignore_index=True),
         daily=pd.concat(frames, ignore_index=True),
         outcome=outcome,
-        fx_to_reporting=fx,
+        fx_daily=fx,
         components=_components(days, demand, baseline, media),
         model=TruthModel(days, noise_factor, series, np.asarray(demand.aov, dtype=np.float64)),
     )

@@ -36,6 +36,7 @@ __all__ = [
     "fit_mmm",
     "lift_rows",
     "training_fits",
+    "used_lift_tests",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -133,20 +134,28 @@ def channel_effects(problem: Problem, p: FloatArray, windows: tuple[int, ...] = 
     )
 
 
+def used_lift_tests(data: CausalDataset, tests: tuple[LiftTest, ...]) -> tuple[LiftTest, ...]:
+    """The tests on channels of ``data`` whose window overlaps its periods (the others are ignored)."""
+    width = 1 if data.frequency == "D" else 7
+    return tuple(t for t in tests if t.channel in data.channels and t.window(data.dates, width) is not None)
+
+
 def lift_rows(data: CausalDataset, tests: tuple[LiftTest, ...]) -> tuple[LiftRow, ...]:
     """Lift tests on channels of ``data`` resolved to period windows (others are ignored)."""
     width = 1 if data.frequency == "D" else 7
     rows = []
-    for test in tests:
-        if test.channel not in data.channels:
-            continue
-        window = test.window(data.dates, width)
-        if window is not None:
-            rows.append(
-                LiftRow(
-                    data.channels.index(test.channel), *window, test.incremental_revenue, test.standard_error
-                )
+    for test in used_lift_tests(data, tests):
+        first, last = test.window(data.dates, width) or (0, 0)
+        rows.append(
+            LiftRow(
+                data.channels.index(test.channel),
+                first,
+                last,
+                test.incremental_revenue,
+                test.standard_error,
+                test.spend_scale,
             )
+        )
     return tuple(rows)
 
 

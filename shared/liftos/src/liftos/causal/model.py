@@ -38,13 +38,15 @@ Response = tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # h and its th
 
 @dataclass(frozen=True)
 class LiftRow:
-    """A lift test resolved to the panel: channel index, inclusive period window, lift and its SE."""
+    """A lift test resolved to the panel: channel index, inclusive period window, lift and its SE, and
+    the share of spend the test kept in the window (0 = go dark)."""
 
     channel: int
     first: int
     last: int
     lift: float
     se: float
+    scale: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,7 @@ class Problem:
         actual = resp[c] if resp is not None else self.media.response(c, decay[c], log_k[c], shape[c])
         m = (self.multiplier(p) if mult is None else mult)[:, c]
         spend = self.media.spend[:, c].copy()
-        spend[row.first : row.last + 1] = 0.0
+        spend[row.first : row.last + 1] *= row.scale
         cf = self.media.response(c, decay[c], log_k[c], shape[c], spend)
         diff = [float(m @ (a - z)) for a, z in zip(actual, cf, strict=True)]
         grad = np.zeros(len(p))

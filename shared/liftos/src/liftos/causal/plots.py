@@ -3,12 +3,24 @@ state, so they work under the Agg backend and in services)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from liftos.causal.results import CausalResults
 
-__all__ = ["plot_attribution_waterfall", "plot_response_curves", "plot_treatment_effects"]
+if TYPE_CHECKING:
+    from liftos.causal.budget import BudgetPlan
+
+__all__ = [
+    "plot_allocation",
+    "plot_attribution_waterfall",
+    "plot_budget_plan",
+    "plot_response_curves",
+    "plot_treatment_effects",
+]
 
 
 def plot_treatment_effects(results: CausalResults) -> Figure:
@@ -69,3 +81,50 @@ def plot_response_curves(results: CausalResults) -> Figure:
     ax.set_title("Response curves (x = current spend)")
     ax.legend()
     return fig
+
+
+def plot_allocation(
+    channels: Sequence[str],
+    current: Sequence[float],
+    plan: Sequence[float],
+    limits: Sequence[tuple[float, float]],
+    outcome: Sequence[float],
+    title: str,
+    horizon_days: int,
+) -> Figure:
+    """Current (grey) against planned (blue) spend per channel, the allowed range as whiskers and each
+    channel's expected incremental outcome of the plan as labels."""
+    fig = Figure(figsize=(7, 4))
+    ax = fig.add_subplot()
+    x = np.arange(len(channels))
+    ax.bar(x - 0.2, current, width=0.4, color="#8C8C8C", label="current")
+    ax.bar(x + 0.2, plan, width=0.4, color="#4C72B0", label="plan")
+    ax.vlines(
+        x + 0.2,
+        [lo for lo, _ in limits],
+        [hi for _, hi in limits],
+        color="black",
+        linewidth=1,
+        label="limits",
+    )
+    for i, value in enumerate(outcome):
+        ax.annotate(f"{value:,.0f}", (x[i] + 0.2, plan[i]), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, list(channels))
+    ax.set_ylabel(f"spend over {horizon_days} days")
+    ax.set_title(title, fontsize=9)
+    ax.legend()
+    return fig
+
+
+def plot_budget_plan(plan: BudgetPlan) -> Figure:
+    """:func:`plot_allocation` of ``plan`` (its outcome interval and gain in the title)."""
+    low, high = plan.outcome_interval
+    rows = plan.channels
+    title = (
+        f"Budget plan {plan.start} – {plan.end}: outcome {plan.expected_outcome:,.0f} "
+        f"({low:,.0f}–{high:,.0f}), {plan.gain:+,.0f} vs current"
+    )
+    return plot_allocation(
+        [r.channel for r in rows], [r.current for r in rows], [r.spend for r in rows],
+        [(r.low, r.high) for r in rows], [r.outcome for r in rows], title, plan.horizon_days,
+    )  # fmt: skip

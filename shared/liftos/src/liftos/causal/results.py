@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
     from matplotlib.figure import Figure
+
+    from liftos.causal.budget import BudgetPlan, Objective
+    from liftos.causal.experiments import ExperimentDesign
 
 __all__ = ["CausalResults", "ChannelEffect", "TemporalEffects", "WindowEffect"]
 
@@ -140,6 +145,7 @@ class CausalResults:
     metadata: dict[str, Any] = field(default_factory=dict)
     heterogeneity: pd.DataFrame | None = None
     response: Any = None
+    decisions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summaries(self) -> dict[str, str]:
         """Channel → one plain-language sentence (estimate, interval, verdict and its reason)."""
@@ -193,8 +199,111 @@ class CausalResults:
 
         return plot_response_curves(self)
 
+    def _planning_response(self) -> Any:
+        if self.response is None:
+            raise ValueError(
+                f"budget and experiment plans need the fitted response model, which the {self.method!r} "
+                "estimator does not provide; use attribution_model='mmm'"
+            )
+        return self.response
+
+    @property
+    def last_date(self) -> pd.Timestamp:
+        """Start of the data's last period."""
+        return pd.Timestamp(self.decomposition["date"].iloc[-1])
+
+    def recent_spend(self, days: int = 28) -> float:
+        """Total spend of all channels in the last ``days`` days of the data (the current run rate)."""
+        from liftos.causal.fit import periods_of
+
+        response = self._planning_response()
+        return float(response.history[-periods_of(days, response.frequency) :].sum())
+
+    def optimize_budget(
+        self,
+        total_budget: float,
+        horizon_days: int,
+        bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+        objective: Objective = "revenue",
+        risk: float | None = None,
+        *,
+        margin: float | None = None,
+        max_change: float | Mapping[str, float] | None = None,
+        fixed: Collection[str] | Mapping[str, float] | None = None,
+        current: Mapping[str, float] | None = None,
+        hold_unidentified: bool = True,
+    ) -> BudgetPlan:
+        """Allocate ``total_budget`` (money over the horizon) across channels for the ``horizon_days``
+        after the data, on the model's own response (carryover into and out of the horizon).
+
+        ``bounds``: channel → (min, max) total spend over the horizon (``None`` = open end);
+        ``max_change``: each channel within ± this share of its current allocation (one number or per
+        channel); ``fixed``: channels held at their current allocation (or channel → amount);
+        ``objective``: ``"revenue"`` (expected incremental outcome, the whole budget spent) or
+        ``"profit"`` (``margin`` × outcome − spend, at most the budget); ``risk``: a lower quantile
+        (e.g. 0.1) of the gain over the current allocation to maximise instead of the expectation;
+        ``current``: the current allocation (default: the last 28 days' (or horizon's) spend mix
+        scaled to the budget); ``hold_unidentified``: keep the channels whose verdict is
+        ``not_identified`` at their current allocation (the plan says so in its constraints). Returns a
+        :class:`~liftos.causal.budget.BudgetPlan`; the latest plan is
+        kept for :meth:`plot_budget_plan`, :meth:`plan_experiments` and :meth:`export_results`.
+
+        Raises:
+            InfeasibleBudgetError: the bounds cannot be met; the message names the conflicting ones.
+        """
+        from liftos.causal.budget import optimize_budget
+
+        plan = optimize_budget(
+            self._planning_response(), self.last_date, total_budget, horizon_days, bounds, objective, risk,
+            margin=margin, max_change=max_change, fixed=fixed, current=current,
+            confidence_level=self.confidence_level,
+            held=self._held(set(fixed or ()) | set(bounds or {})) if hold_unidentified else None,
+        )  # fmt: skip
+        self.decisions["budget_plan"] = plan
+        return plan
+
+    def _held(self, constrained: set[str]) -> dict[str, str]:
+        """Channels whose effect is ``not_identified`` (and that the request does not constrain
+        itself), with the verdict's reason."""
+        return {
+            ch: f"not identified ({e.verdict_reason})"
+            for ch, e in self.effects.items()
+            if e.verdict == "not_identified" and ch not in constrained
+        }
+
+    def _latest_plan(self) -> BudgetPlan:
+        plan = self.decisions.get("budget_plan")
+        return plan if plan is not None else self.optimize_budget(self.recent_spend(28), 28)
+
+    def plan_experiments(
+        self, target_relative_width: float = 0.3, plan: BudgetPlan | None = None
+    ) -> list[ExperimentDesign]:
+        """One lift-test design per channel, best first: the test that would bring the channel's iROAS
+        interval to ``target_relative_width`` (width / iROAS), its predicted measurement SE and
+        narrowing, ranked by the expected reduction of ``plan``'s risk per unit of spend withheld
+        (default plan: the latest :meth:`optimize_budget`, else the last 28 days' budget over 28
+        days). See :mod:`liftos.causal.experiments`."""
+        from liftos.causal.experiments import design_experiments
+        from liftos.causal.fit import periods_of
+
+        response = self._planning_response()
+        recent = self.decomposition["actual"].iloc[-periods_of(28, response.frequency) :]
+        designs = design_experiments(
+            response, self.effects, plan or self._latest_plan(), float(recent.mean()), target_relative_width
+        )
+        self.decisions["experiments"] = designs
+        return designs
+
+    def plot_budget_plan(self, plan: BudgetPlan | None = None) -> Figure:
+        """Current against recommended spend per channel with each channel's expected outcome
+        (default: the latest plan, else the last 28 days' budget over 28 days)."""
+        from liftos.causal.plots import plot_budget_plan
+
+        return plot_budget_plan(plan or self._latest_plan())
+
     def export_results(self, path: str | Path) -> Path:
-        """Write an .xlsx workbook (sheets effects, temporal, response_curves, decomposition, metadata)."""
+        """Write an .xlsx workbook (sheets effects, temporal, response_curves, decomposition, metadata;
+        with a response model also budget_plan and experiments: the latest plans, else defaults)."""
         from liftos.causal.export import export_results
 
         return export_results(self, Path(path))

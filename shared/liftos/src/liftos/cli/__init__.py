@@ -9,7 +9,9 @@ Other packages add theirs through entry points, so the library never imports the
   demo``, ``liftos broker``, ``liftos warehouse`` from liftos-devstack).
 
 A command whose package is not installed answers with one line naming the package
-(:data:`_PROVIDED_BY`), exit status 2.
+(:data:`_PROVIDED_BY`), exit status 2. Every other failure of every command is turned into one line
+naming the cause and the fix by one layer, :mod:`liftos.cli.error_layer` (``--debug`` shows the
+traceback instead).
 """
 
 from __future__ import annotations
@@ -18,22 +20,47 @@ import sys
 from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
-from typing import Final
+from typing import Annotated, Final
 
 import typer
+
+from liftos.cli.error_layer import DEBUG_OPTION, USAGE_STATUS, ErrorLayerGroup
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="liftos",
+    cls=ErrorLayerGroup,
     help="LiftOS Causal: marketing data in, incremental channel effects out, as one stream.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            DEBUG_OPTION,
+            help="Show the full traceback of an error (instead of one line) and log at DEBUG level; "
+            "may stand anywhere on the command line.",
+        ),
+    ] = False,
+) -> None:
+    """LiftOS Causal: marketing data in, incremental channel effects out, as one stream."""
+
+
 #: Modules of the product's own commands; each has ``register(app)``.
-_PRODUCT_COMMANDS: Final[tuple[str, ...]] = ("liftos.cli.schema", "liftos.cli.report")
+_PRODUCT_COMMANDS: Final[tuple[str, ...]] = (
+    "liftos.cli.schema",
+    "liftos.cli.report",
+    "liftos.cli.project_init",
+    "liftos.cli.check",
+    "liftos.cli.plan",
+    "liftos.cli.lift_tests",
+)
 
 #: Commands that other packages provide, and the package that provides each.
 _PROVIDED_BY: Final[dict[str, str]] = {
@@ -106,10 +133,11 @@ def missing_command_hint(argv: list[str]) -> str | None:
     return f"liftos {name}: this command comes with the {package} package (pip install {package})"
 
 
-def main() -> None:
-    """Entry point of the ``liftos`` console script."""
-    hint = missing_command_hint(sys.argv[1:])
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``liftos`` console script (``argv`` defaults to the process's arguments)."""
+    args = sys.argv[1:] if argv is None else argv
+    hint = missing_command_hint([arg for arg in args if arg != DEBUG_OPTION])
     if hint is not None:
         typer.echo(hint, err=True)
-        raise SystemExit(2)
-    app()
+        raise SystemExit(USAGE_STATUS)
+    app(args)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from liftos.settings import WarehouseSettings
+from liftos.cli_options import Database, WarehouseHost, WarehousePort
+from liftos.settings import WarehouseSettings, load_settings
 
 __all__ = ["ReportSettings", "register", "report"]
 
@@ -25,7 +26,7 @@ class ReportSettings(BaseSettings):
 
 def warehouse_settings(host: str | None, port: int | None, database: str | None) -> WarehouseSettings:
     """``LIFTOS_WAREHOUSE__*`` settings with the command-line overrides applied."""
-    base = ReportSettings().warehouse
+    base = load_settings(ReportSettings).warehouse
     overrides = {"host": host, "port": port, "database": database}
     return WarehouseSettings.model_validate(
         base.model_dump() | {key: value for key, value in overrides.items() if value is not None}
@@ -34,16 +35,9 @@ def warehouse_settings(host: str | None, port: int | None, database: str | None)
 
 def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
-    warehouse_host: Annotated[
-        str | None, typer.Option(help="Warehouse host (default LIFTOS_WAREHOUSE__HOST or 127.0.0.1).")
-    ] = None,
-    warehouse_port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65_535, help="Warehouse HTTP port (default LIFTOS_WAREHOUSE__PORT or 8123)."),
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="Database (default LIFTOS_WAREHOUSE__DATABASE or liftos).")
-    ] = None,
+    warehouse_host: WarehouseHost = None,
+    warehouse_port: WarehousePort = None,
+    database: Database = None,
     refit: Annotated[
         bool,
         typer.Option(
@@ -54,14 +48,10 @@ def report(
     ] = True,
 ) -> None:
     """Render a self-contained HTML page from the latest model version in the warehouse."""
-    from liftos.report import NoModelError, write_report
+    from liftos.report import write_report
 
     settings = warehouse_settings(warehouse_host, warehouse_port, database)
-    try:
-        data = write_report(settings, out, refit=refit)
-    except NoModelError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+    data = write_report(settings, out, refit=refit)  # NoModelError: one line from the CLI's error layer
     meta = data.metadata
     typer.echo(
         f"wrote {out}: model v{meta.model_version} ({meta.method}), {len(data.effects)} channels, "

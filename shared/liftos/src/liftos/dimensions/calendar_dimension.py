@@ -96,7 +96,11 @@ class CalendarDimension:
     ) -> pd.DataFrame:
         """One row per day from ``start_date`` to ``end_date`` (inclusive), ``date`` first (datetime64[ns]).
 
-        Columns (all of :data:`CALENDAR_FEATURES`, or ``include_features`` in that order):
+        Columns (all of :data:`CALENDAR_FEATURES`, or ``include_features`` in that order, followed by the
+        columns that carry what else was passed and ``include_features`` does not name: ``peak_season``
+        / ``is_peak_season`` for peak seasons, ``is_holiday`` / ``holiday_name`` for custom holidays,
+        ``is_business_day`` for custom business days, the retail-event columns for ``retail_events``;
+        listed in ``attrs["added_features"]``, so no input is silently dropped):
 
         - ``day_of_week`` (0 = Monday), ``week_of_year`` (ISO week), ``month``, ``quarter``, ``year``;
           ``is_weekend`` (the country's weekend); ``is_month_end`` / ``is_quarter_end`` (last day).
@@ -136,9 +140,14 @@ class CalendarDimension:
         frame = frame[
             (frame["date"] >= pd.Timestamp(request.start)) & (frame["date"] <= pd.Timestamp(request.end))
         ]
-        frame = frame[["date", *_selected(include_features, list(columns))]].reset_index(drop=True)
+        selected = _selected(include_features, list(columns))
+        added = [name for name in _implied_features(request, list(columns)) if name not in selected]
+        frame = frame[["date", *selected, *added]].reset_index(drop=True)
         frame.attrs.update(
-            seasonality_index_source=source, country=request.country, subdivision=request.subdivision
+            seasonality_index_source=source,
+            country=request.country,
+            subdivision=request.subdivision,
+            added_features=added,
         )
         return frame
 
@@ -175,6 +184,20 @@ def _request(
         retail_events=resolve_retail_events(retail_events, country),
         campaign_start=start if campaign_start is None else as_date(campaign_start),
     )
+
+
+def _implied_features(request: _Request, available: list[str]) -> list[str]:
+    """Columns that carry what the caller passed (peak seasons, custom holidays and business days, retail
+    events): kept even when ``include_features`` does not name them, so no input is silently dropped."""
+    business = request.business
+    implied = [
+        *(("peak_season", "is_peak_season") if business.peak_seasons else ()),
+        *(("is_holiday", "holiday_name") if business.holidays else ()),
+        *(("is_business_day",) if business.business_days is not None else ()),
+        *(("retail_event", "is_retail_event") if request.retail_events else ()),
+        *(f"is_{event}" for event in request.retail_events),
+    ]
+    return [name for name in implied if name in available]
 
 
 def _selected(include_features: Sequence[str] | None, available: list[str]) -> list[str]:

@@ -17,22 +17,25 @@ from typing import Any, ClassVar, Protocol, TypedDict, TypeVar, Unpack, cast
 
 import httpx
 
-from liftos.errors import ConfigError
+from liftos.errors import ConfigError, DataError, LiftOSError, TransientError
 from liftos.events import RawEvent, RequestSlice, idempotency_key
 from liftos.integrations.cursors import SlicePlan
 from liftos.integrations.endpoints import RawRecord
 from liftos.integrations.http_core import (
     ApiErrors,
     Auth,
+    ConnectorLimits,
     HttpClient,
     HttpMetrics,
     NullMetrics,
     RetryPolicy,
     make_async_client,
 )
+from liftos.integrations.source_check import AccountInfo, SourceCheck
 from liftos.transformations.source_registry import source_definition, source_definitions
 
 __all__ = [
+    "CREDENTIALS_FIX",
     "Connector",
     "ConnectorFactory",
     "ConnectorOptions",
@@ -43,6 +46,12 @@ __all__ = [
     "parse_date_range",
     "run_blocking",
 ]
+
+#: What to do about a missing credential of a source.
+CREDENTIALS_FIX = (
+    "set it in the ingestor's environment (docker compose: in .env, which the ingestor reads as its "
+    "env_file; see .env.example)"
+)
 
 T = TypeVar("T")
 DateLike = date | datetime | str
@@ -94,13 +103,15 @@ class ConnectorOptions(TypedDict, total=False):
         lookback_days: Days re-read on every poll (the platform's restatement window).
         policy: Retry policy (inject a fast ``sleep`` in tests).
         metrics: Metric hooks.
-        timeout_s: HTTP timeout per request (seconds).
+        timeout_s: HTTP timeout per network operation (seconds).
+        limits: Page, body, deadline and Retry-After bounds (:class:`ConnectorLimits`).
     """
 
     lookback_days: int
     policy: RetryPolicy | None
     metrics: HttpMetrics | None
     timeout_s: float
+    limits: ConnectorLimits | None
 
 
 class Connector(ABC):
@@ -115,6 +126,8 @@ class Connector(ABC):
 
     The HTTP client is created lazily for the running event loop (httpx pools cannot cross loops),
     so the synchronous notebook methods and the async service can share one connector object.
+    ``limits`` bound every response, request and slice (see :class:`ConnectorLimits`);
+    :meth:`http_client` passes them to every :class:`HttpClient` of the connector.
     """
 
     source: ClassVar[str]
@@ -130,6 +143,7 @@ class Connector(ABC):
         self.policy = options.get("policy") or RetryPolicy()
         self.metrics = options.get("metrics")
         self.timeout_s = options.get("timeout_s", self.default_timeout_s)
+        self.limits = options.get("limits") or ConnectorLimits()
         self._http: HttpClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats: Counter[str] = Counter()
@@ -161,6 +175,7 @@ class Connector(ABC):
             policy=self.policy,
             client=client,
             metrics=self.metrics or NullMetrics(),
+            limits=self.limits,
         )
 
     @property
@@ -198,6 +213,22 @@ class Connector(ABC):
     async def accounts(self) -> list[str]:
         """The account ids to sync: the configured one, else those the credentials can read."""
 
+    async def account_details(self) -> list[AccountInfo]:
+        """The accounts to sync with their currency and time zone (where the API tells them)."""
+        return [AccountInfo(account) for account in await self.accounts()]
+
+    async def check(self) -> SourceCheck:
+        """One round of calls: credentials valid, API version served, accounts and their currencies.
+
+        A failure is a verdict, never an exception; vendors add scopes and rate-limit headroom.
+        """
+        try:
+            details = await self.account_details()
+        except LiftOSError as error:
+            return SourceCheck(self.source, ok=False, problems=(str(error),))
+        problems = () if details else ("no account readable with these credentials",)
+        return SourceCheck(self.source, ok=not problems, accounts=tuple(details), problems=problems)
+
     @abstractmethod
     def slice_plan(self, stream: str) -> SlicePlan:
         """How ``stream`` is sliced (step, lookback, alignment)."""
@@ -205,6 +236,48 @@ class Connector(ABC):
     @abstractmethod
     def fetch(self, stream: str, account: str, request_slice: RequestSlice) -> AsyncIterator[list[RawRecord]]:
         """Pages of raw records of ``stream`` for ``account`` within ``request_slice``."""
+
+    async def read_slice(
+        self, stream: str, account: str, request_slice: RequestSlice
+    ) -> AsyncIterator[list[RawRecord]]:
+        """:meth:`fetch` within the slice's bounds: what the sync runner and :meth:`collect` read.
+
+        Raises:
+            TransientError: the slice took longer than ``limits.slice_deadline_s``.
+            DataError: it had more than ``limits.max_pages_per_slice`` pages.
+            LiftOSError: as raised by :meth:`fetch`, with every known secret redacted from the message.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.slice_deadline_s
+        where = f"{self.source}: {stream} {request_slice.start}..{request_slice.end}"
+        pages = self.fetch(stream, account, request_slice)
+        count = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        page = await anext(pages)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    if loop.time() < deadline:
+                        raise
+                    raise TransientError(
+                        f"{where}: not read within slice_deadline_s={self.limits.slice_deadline_s:g}"
+                    ) from None
+                count += 1
+                if count > self.limits.max_pages_per_slice:
+                    raise DataError(
+                        f"{where}: more than {self.limits.max_pages_per_slice} pages in one slice"
+                        " (LIFTOS_LIMITS__MAX_PAGES_PER_SLICE)"
+                    )
+                yield page
+        except LiftOSError as error:
+            if self._http is not None:
+                error.args = tuple(self._http.scrub(a) if isinstance(a, str) else a for a in error.args)
+            raise
+        finally:
+            await _close(pages)
 
     def _check_stream(self, stream: str) -> None:
         if stream not in self.all_streams():
@@ -242,9 +315,16 @@ class Connector(ABC):
     async def collect(self, stream: str, account: str, request_slice: RequestSlice) -> list[dict[str, Any]]:
         """Every payload of ``stream`` for one slice (for DataFrames)."""
         out: list[dict[str, Any]] = []
-        async for page in self.fetch(stream, account, request_slice):
+        async for page in self.read_slice(stream, account, request_slice):
             out.extend(record.payload for record in page)
         return out
+
+
+async def _close(pages: AsyncIterator[Any]) -> None:
+    """Close an async generator early (a no-op for other iterators)."""
+    aclose = getattr(pages, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def connector_sources() -> list[str]:
@@ -266,9 +346,13 @@ def connector_class(source: str) -> ConnectorFactory:
     Raises:
         ConfigError: the source is unknown or has no API connector.
     """
-    path = source_definition(source).connector
+    choose = f"choose one of {', '.join(connector_sources())}"
+    try:
+        path = source_definition(source).connector
+    except ConfigError:
+        raise ConfigError(f"unknown source {source!r}", fix=choose) from None
     if path is None:
-        raise ConfigError(f"source {source!r} has no API connector; sources with one: {connector_sources()}")
+        raise ConfigError(f"source {source!r} has no API connector", fix=choose)
     module, _, name = path.partition(":")
     found = getattr(import_module(module), name)
     if not (isinstance(found, type) and issubclass(found, Connector)):

@@ -9,20 +9,32 @@ exceeds the platform's limits; ``aligned`` slices start on multiples of ``step_d
 
 :class:`CursorStore` persists states durably in one JSON file (write to a temporary file, fsync,
 atomic rename). ``commit`` must be called only after the batch was acknowledged.
+
+A broker's acknowledgement is not the end of the road: a broker that loses its messages (the embedded
+Tansu keeps them in memory) loses every acknowledged record no stage has passed on yet. So the store
+also keeps the **landed** states, those whose records have reached the warehouse (confirmed by
+:mod:`liftos.integrations.landing`), and the **epochs** of the topics the committed states were
+published into (:mod:`liftos.streaming.topic_probe`). When the topics' epochs change,
+:meth:`CursorStore.rewind` moves every stream back to its landed state and the records after it are
+fetched again.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from liftos.errors import ConfigError
 
 __all__ = [
     "CURSOR_STATE_VERSION",
@@ -180,20 +192,34 @@ class MemoryCursorStore:
 class CursorStore:
     """States of many streams in one JSON file, rewritten atomically on every commit.
 
-    The file holds ``{"version": 1, "states": {"<source>/<account>/<stream>": {...}}}``. A crash
-    during a commit leaves the previous file intact (temporary file + ``os.replace``).
+    The file holds ``{"version": 1, "states": {"<source>/<account>/<stream>": {...}}, "landed": {...},
+    "epochs": {"<topic>": <epoch>}}``. A crash during a commit leaves the previous file intact
+    (temporary file + ``os.replace``). A file written before ``landed`` existed counts as landed.
+
+    ``exclusive=True`` takes an advisory lock on ``<file>.lock`` for the store's lifetime, so two
+    processes (the ingestor and a backfill) never write one file's cursors at once.
+
+    Raises:
+        ConfigError: ``exclusive`` and another process holds the lock.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, exclusive: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._states = self._read()
+        self._holder = _hold_lock(self.path) if exclusive else None
+        self._states, self._landed, self._epochs = self._read()
 
-    def _read(self) -> dict[str, CursorState]:
+    def _read(self) -> tuple[dict[str, CursorState], dict[str, CursorState], dict[str, int]]:
         if not self.path.exists():
-            return {}
+            return {}, {}, {}
         raw = json.loads(self.path.read_text(encoding="utf-8"))
-        return {key: CursorState.model_validate(value) for key, value in raw.get("states", {}).items()}
+        states = {key: CursorState.model_validate(value) for key, value in raw.get("states", {}).items()}
+        landed = (
+            {key: CursorState.model_validate(value) for key, value in raw["landed"].items()}
+            if "landed" in raw
+            else dict(states)
+        )
+        return states, landed, {str(topic): int(epoch) for topic, epoch in raw.get("epochs", {}).items()}
 
     def load(self, source: str, account: str, stream: str) -> CursorState:
         """The committed state, or a fresh one."""
@@ -205,11 +231,85 @@ class CursorStore:
         """Persist ``state`` (fsync + atomic rename)."""
         with self._lock:
             self._states[state.key] = state
-            payload = {
-                "version": CURSOR_STATE_VERSION,
-                "states": {key: value.model_dump(mode="json") for key, value in sorted(self._states.items())},
-            }
-            _atomic_write(self.path, json.dumps(payload, indent=1).encode())
+            self._write()
+
+    def snapshot(self) -> dict[str, CursorState]:
+        """Every committed state, as of now."""
+        with self._lock:
+            return dict(self._states)
+
+    def landed(self) -> dict[str, CursorState]:
+        """Every landed state (the last snapshot confirmed to have reached the warehouse)."""
+        with self._lock:
+            return dict(self._landed)
+
+    @property
+    def epochs(self) -> dict[str, int]:
+        """Epochs of the topics the committed states were published into (empty before the first)."""
+        with self._lock:
+            return dict(self._epochs)
+
+    def mark_landed(self, states: Mapping[str, CursorState]) -> None:
+        """Record ``states`` (a :meth:`snapshot`) as landed."""
+        with self._lock:
+            self._landed = dict(states)
+            self._write()
+
+    def set_epochs(self, epochs: Mapping[str, int]) -> None:
+        """Record the epochs of the topics the next commits are published into."""
+        with self._lock:
+            self._epochs = dict(epochs)
+            self._write()
+
+    def rewind(self) -> list[tuple[CursorState, CursorState | None]]:
+        """Move every stream back to its landed state (a stream never landed starts afresh).
+
+        Returns:
+            ``(before, after)`` of each stream that moved (``after`` None: starts from scratch).
+        """
+        with self._lock:
+            moved = [
+                (state, self._landed.get(key))
+                for key, state in self._states.items()
+                if self._landed.get(key) != state
+            ]
+            self._states = dict(self._landed)
+            self._write()
+        return moved
+
+    def close(self) -> None:
+        """Release the ``exclusive`` lock (a no-op otherwise); the store stays readable."""
+        if self._holder is not None:
+            os.close(self._holder)
+            self._holder = None
+
+    def _write(self) -> None:
+        def dump(states: Mapping[str, CursorState]) -> dict[str, object]:
+            return {key: value.model_dump(mode="json") for key, value in sorted(states.items())}
+
+        payload = {
+            "version": CURSOR_STATE_VERSION,
+            "states": dump(self._states),
+            "landed": dump(self._landed),
+            "epochs": dict(sorted(self._epochs.items())),
+        }
+        _atomic_write(self.path, json.dumps(payload, indent=1).encode())
+
+
+def _hold_lock(path: Path) -> int:
+    """An open descriptor holding an exclusive ``flock`` on ``<path>.lock`` (released at exit)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(path.name + ".lock")
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise ConfigError(
+            f"another ingestor process uses the cursors in {path.parent}",
+            fix="stop it (a running ingestor or backfill), or give this one its own LIFTOS_DATA_DIR",
+        ) from None
+    return descriptor
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -3,16 +3,20 @@
 A connector module declares its API surface as a table of :class:`Endpoint` rows (dlt's
 ``rest_api`` shape): name, method, path template, static params, paginator, where the records are,
 which payload fields form a record's natural key, how the stream is sliced, and error overrides.
-:func:`iterate_pages` turns one endpoint request into pages of :class:`RawRecord`.
+:func:`iterate_pages` turns one endpoint request into pages of :class:`RawRecord`, at most
+``max_pages_per_slice`` of them, and stops at a cursor or next link the API already sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from liftos.errors import TransientError
+import orjson
+
+from liftos.errors import DataError, TransientError
 from liftos.integrations.cursors import SlicePlan
 from liftos.integrations.http_core import ErrorKey, ErrorRule, HttpClient, PaginationReset, Request
 from liftos.integrations.paginators import Paginator, SinglePagePaginator, dig
@@ -93,18 +97,42 @@ async def iterate_pages(
 
     An expired page token (:class:`PaginationReset`) restarts the listing from its first page, at
     most twice; records re-yielded by a restart carry the same natural keys, so they are idempotent.
+
+    Raises:
+        DataError: the API sent a cursor or next link it had already sent in this listing (it would
+            page forever), or the listing has more than ``client.limits.max_pages_per_slice`` pages.
     """
+    limit = client.limits.max_pages_per_slice
     for _ in range(_MAX_RESETS + 1):
         paginator = endpoint.paginator()
         current = paginator.init_request(request)
+        seen = {_fingerprint(current)}
         try:
-            while True:
+            for page in range(1, limit + 1):
                 body = await client.send_json(current, endpoint.name, endpoint.errors)
                 paginator.update_state(body)
                 yield endpoint.records(body)
                 if not paginator.has_next:
                     return
                 current = paginator.update_request(current)
+                mark = _fingerprint(current)
+                if mark in seen:
+                    raise DataError(
+                        f"{client.source}: {endpoint.name}: page {page} repeats a cursor or next link the"
+                        " API already sent; stopped instead of paging forever"
+                    )
+                seen.add(mark)
+            raise DataError(
+                f"{client.source}: {endpoint.name}: more than {limit} pages in one listing; raise"
+                " LIFTOS_LIMITS__MAX_PAGES_PER_SLICE if the account really is that large"
+            )
         except PaginationReset:
             continue
     raise TransientError(f"{client.source}: {endpoint.name}: page token kept expiring")
+
+
+def _fingerprint(request: Request) -> bytes:
+    """A short digest of everything that selects a page (URL, parameters, bodies)."""
+    parts = [request.method, request.url, request.params, request.json, request.data]
+    encoded = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return hashlib.blake2b(encoded, digest_size=16).digest()

@@ -17,16 +17,42 @@ Failures are decided by a table, never by ad-hoc ``if`` blocks in connectors:
   can (OAuth), at most ``auth_attempts`` times per request; otherwise they raise
   :class:`~liftos.errors.ConfigError` at once (no retry storm).
 
-Secrets never appear in exception messages: every message is passed through :func:`redact`.
+Hostile or compromised APIs are contained (see ``docs/security.md``):
+
+- every request goes to the client's API origin (scheme, host, port) or one listed in
+  :attr:`ConnectorLimits.allowed_origins`; any other URL (a next link pointing elsewhere) is a
+  :class:`~liftos.errors.DataError` naming the host and is never sent. Credentials are attached per
+  origin: the API's :class:`Auth` on the API origin, none on the other allowed ones. Redirects are
+  not followed.
+- a response body is read in chunks and capped at :attr:`ConnectorLimits.max_body_bytes`, both as
+  received and after gzip/deflate decoding (other encodings are refused); a larger body is a
+  ``DataError``, never buffered whole.
+- one request (all its attempts and waits) must finish within
+  :attr:`ConnectorLimits.request_deadline_s`; a wait that would cross the deadline ends the request
+  with ``TransientError(retry_after=…)`` instead. Server hints are clamped to
+  :attr:`ConnectorLimits.max_retry_after_s`; non-finite ones (``inf``, ``nan``) count as absent.
+
+Secrets never appear in exception messages or logs: every message is passed through :func:`redact`
+(raw, percent-encoded and truncated forms of every secret the client's credentials know) before it
+is cut to length. Each attempt is logged at DEBUG on ``liftos.integrations.http`` (method, origin and
+path, never the query string); httpx's own INFO line for these requests is suppressed, since its URL
+carries query parameters such as Meta's ``appsecret_proof``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import functools
+import logging
+import math
 import random
+import re
+import time
+import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,6 +60,7 @@ from typing import Any, Protocol
 
 import httpx
 import orjson
+from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from liftos.errors import ConfigError, DataError, TransientError
@@ -46,6 +73,7 @@ __all__ = [
     "Action",
     "ApiErrors",
     "Auth",
+    "ConnectorLimits",
     "ErrorKey",
     "ErrorRule",
     "HttpClient",
@@ -56,11 +84,67 @@ __all__ = [
     "Request",
     "RetryPolicy",
     "make_async_client",
+    "origin_of",
     "parse_retry_after",
     "redact",
 ]
 
 USER_AGENT = "liftos-integrations/0.1 (+https://github.com/liftos)"
+#: Content codings the core can decode within the body cap (asked for in ``Accept-Encoding``).
+ACCEPT_ENCODING = "gzip, deflate"
+#: Shortest leading part of a secret that :func:`redact` treats as a leak (shorter secrets: whole).
+MIN_SECRET_PREFIX = 6
+_MIB = 1 << 20
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_log = logging.getLogger("liftos.integrations.http")
+#: True while this task is inside one of our requests (httpx's own request line is then dropped).
+_IN_REQUEST: ContextVar[bool] = ContextVar("liftos_http_request", default=False)
+
+
+class _DropOwnRequestLines(logging.Filter):
+    """Drops httpx/httpcore records emitted inside a LiftOS request: their URLs carry query parameters
+    and their header dumps whatever a server echoes; our own DEBUG line replaces them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        del record
+        return not _IN_REQUEST.get()
+
+
+#: Loggers httpx and httpcore create records on (a filter only acts on the logger a record starts at).
+_HTTPX_LOGGERS = (
+    "httpx",
+    *(f"httpcore.{part}" for part in ("connection", "http11", "http2", "proxy", "socks")),
+)
+for _name in _HTTPX_LOGGERS:
+    logging.getLogger(_name).addFilter(_DropOwnRequestLines())
+
+
+class ConnectorLimits(BaseModel):
+    """Bounds on what a connector does for one response, request and slice (``LIFTOS_LIMITS__*``).
+
+    Each bound ends the operation with a clear error instead of letting a hostile or broken API keep
+    a poll busy, fill memory or park a source.
+
+    Attributes:
+        max_pages_per_slice: Pages one slice (and one listing) may take; more is a ``DataError``.
+        max_body_bytes: Bytes of one response body, both as received and after decompression.
+        request_deadline_s: Seconds one request may take, all attempts and waits included.
+        slice_deadline_s: Seconds one slice may take, every request of it included.
+        max_retry_after_s: Ceiling of any server-requested wait (``Retry-After`` and vendor hints),
+            also of how long the ingestor parks a source after such a hint.
+        allowed_origins: Origins (``https://host[:port]``) besides the API's that requests may go
+            to, without credentials; empty: only the API's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_pages_per_slice: int = Field(default=10_000, ge=1)
+    max_body_bytes: int = Field(default=64 * _MIB, ge=1024)
+    request_deadline_s: float = Field(default=1800.0, gt=0)
+    slice_deadline_s: float = Field(default=7200.0, gt=0)
+    max_retry_after_s: float = Field(default=86_400.0, gt=0)
+    allowed_origins: tuple[str, ...] = ()
 
 
 class Action(enum.Enum):
@@ -106,29 +190,81 @@ DEFAULT_ERRORS: Mapping[ErrorKey, ErrorRule] = {
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    """``text`` with every secret replaced by ``***``: raw, percent-encoded (also twice, either hex
+    case, ``+`` for a space), JSON-escaped, and any leading part of at least
+    :data:`MIN_SECRET_PREFIX` characters (what survives a cut). Secrets under 4 characters are kept.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = _redact_one(text, secret)
     return text
 
 
+def _redact_one(text: str, secret: str) -> str:
+    head, rest = _secret_patterns(secret)
+    pieces: list[str] = []
+    last = 0
+    match = head.search(text)
+    while match is not None:
+        end = match.end()
+        for unit in rest:
+            following = unit.match(text, end)
+            if following is None:
+                break
+            end = following.end()
+        pieces += [text[last : match.start()], "***"]
+        last = end
+        match = head.search(text, end)
+    return "".join(pieces) + text[last:]
+
+
+@functools.lru_cache(maxsize=512)
+def _secret_patterns(secret: str) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """A pattern of the secret's first characters, and one per further character."""
+    units = [_char_pattern(char) for char in secret]
+    cut = min(len(units), MIN_SECRET_PREFIX)
+    return re.compile("".join(units[:cut])), tuple(re.compile(unit) for unit in units[cut:])
+
+
+def _char_pattern(char: str) -> str:
+    """Every form one character of a secret takes in URLs, forms and JSON."""
+    once = "".join("%" + "".join(f"[{d.lower()}{d.upper()}]" for d in f"{b:02X}") for b in char.encode())
+    forms = [re.escape(char), once, once.replace("%", "%25")]
+    if char == " ":
+        forms.append(r"\+")
+    if char in '/\\"':
+        forms.append(re.escape("\\" + char))
+    return "(?:" + "|".join(forms) + ")"
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110)."""
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date (RFC 9110).
+
+    None when absent or malformed (``inf`` and ``nan`` are malformed); never negative.
+    """
     if not value:
         return None
     text = value.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def origin_of(url: str | httpx.URL) -> str:
+    """``scheme://host:port`` of an absolute URL (the port always explicit)."""
+    parsed = httpx.URL(url)
+    port = parsed.port or _DEFAULT_PORTS.get(parsed.scheme, 0)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    return f"{parsed.scheme}://{host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -162,12 +298,24 @@ class Auth(Protocol):
         ...
 
     def secrets(self) -> Sequence[str]:
-        """Secret strings to scrub from error messages."""
+        """Every secret (and secret-derived value) a response or message might echo, to scrub."""
         ...
 
 
+def _no_secrets() -> Sequence[str]:
+    return ()
+
+
+@dataclass(frozen=True)
 class NoAuth:
-    """No credentials (tests, public endpoints)."""
+    """No credentials attached (public endpoints, OAuth token endpoints, tests).
+
+    Attributes:
+        known_secrets: Secrets the endpoint may still see or echo, e.g. those a token request sends
+            in its form, so that its errors are scrubbed too.
+    """
+
+    known_secrets: Callable[[], Sequence[str]] = _no_secrets
 
     async def apply(self, request: Request) -> Request:
         """Return ``request`` unchanged."""
@@ -179,8 +327,8 @@ class NoAuth:
         return False
 
     def secrets(self) -> Sequence[str]:
-        """No secrets."""
-        return ()
+        """The known secrets (none by default)."""
+        return self.known_secrets()
 
 
 class HttpMetrics(Protocol):
@@ -217,6 +365,7 @@ class RetryPolicy:
         auth_attempts: Credential refreshes per request before ``ConfigError``.
         sleep: Awaitable sleep (seconds).
         jitter: Uniform [0, 1) source for full jitter.
+        clock: Monotonic seconds, for request deadlines (inject one that ``sleep`` advances in tests).
     """
 
     max_attempts: int = 10
@@ -227,6 +376,7 @@ class RetryPolicy:
     auth_attempts: int = 2
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     jitter: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.monotonic
 
     def backoff(self, attempt: int, hint: float | None) -> float:
         """Seconds before retry number ``attempt`` (1-based): the hint, else full-jitter exponential."""
@@ -248,15 +398,19 @@ class _Retryable(TransientError):
 
 
 def make_async_client(timeout_s: float = 60.0, connect_timeout_s: float = 10.0) -> httpx.AsyncClient:
-    """The one httpx client factory: HTTP keep-alive pool, timeouts, our user agent.
+    """The one httpx client factory: keep-alive pool, timeouts, our user agent, no redirects.
+
+    Only the content codings the core decodes within its body cap are asked for.
 
     Args:
-        timeout_s: Read/write/pool timeout per request (seconds).
+        timeout_s: Read/write/pool timeout per network operation (seconds); the whole request is
+            bounded by :attr:`ConnectorLimits.request_deadline_s`.
         connect_timeout_s: Connect timeout (seconds).
     """
     timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, headers={"User-Agent": USER_AGENT})
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
+    return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
 
 
 ErrorCode = Callable[[httpx.Response, Any], str | None]
@@ -290,12 +444,12 @@ class ApiErrors:
 
 @dataclass
 class HttpClient:
-    """Executes :class:`Request`s for one connector with its policy table, auth and metrics.
+    """Executes :class:`Request`s for one connector with its policy table, auth, limits and metrics.
 
     Attributes:
         source: Connector name (metric label).
-        base_url: Prefix for relative request URLs.
-        auth: Credential hook.
+        base_url: Prefix for relative request URLs; its origin is the only one credentials go to.
+        auth: Credential hook (for the API origin).
         errors: The merged policy table.
         error_code: Extracts the vendor error code (a table key) from an error body.
         retry_hint: Extracts a server-requested wait (seconds) from a response.
@@ -303,6 +457,11 @@ class HttpClient:
         metrics: Metric hooks.
         client: The httpx client (one per connector; created by :func:`make_async_client`).
         stats: Counters since creation: ``requests`` and ``retry:<reason>``.
+        last_headers: Headers of the last successful response (rate-limit usage for ``liftos check``).
+        limits: Body cap, request deadline, Retry-After ceiling, further allowed origins.
+
+    Raises:
+        ConfigError: ``base_url`` is not an absolute http(s) URL.
     """
 
     source: str
@@ -315,10 +474,27 @@ class HttpClient:
     metrics: HttpMetrics = field(default_factory=NullMetrics)
     client: httpx.AsyncClient = field(default_factory=make_async_client)
     stats: Counter[str] = field(default_factory=Counter)
+    last_headers: httpx.Headers = field(default_factory=httpx.Headers)
+    limits: ConnectorLimits = field(default_factory=ConnectorLimits)
+
+    def __post_init__(self) -> None:
+        try:
+            base = httpx.URL(self.base_url)
+            others = frozenset(origin_of(o) for o in self.limits.allowed_origins)
+        except httpx.InvalidURL as error:
+            raise ConfigError(f"{self.source}: invalid base_url or allowed origin: {error}") from None
+        if base.scheme not in _DEFAULT_PORTS or not base.host:
+            raise ConfigError(f"{self.source}: base_url must be an absolute http(s) URL: {self.base_url!r}")
+        self._api_origin = origin_of(base)
+        self._other_origins = others - {self._api_origin}
 
     async def aclose(self) -> None:
         """Close the underlying connection pool."""
         await self.client.aclose()
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret this client's credentials know redacted (see :func:`redact`)."""
+        return redact(text, self.auth.secrets())
 
     async def send_json(
         self, request: Request, endpoint: str = "", errors: Mapping[ErrorKey, ErrorRule] | None = None
@@ -332,23 +508,32 @@ class HttpClient:
 
         Raises:
             ConfigError: bad credentials or permissions (after refresh attempts).
-            DataError: the request is refused as invalid, or bodies stay malformed.
-            TransientError: retries exhausted, or the server asked to wait longer than allowed.
+            DataError: the request is refused as invalid, its URL is not on an allowed origin, the
+                body exceeds the cap, or bodies stay malformed.
+            TransientError: retries exhausted, the server asked to wait longer than allowed, or the
+                request deadline was reached.
             PaginationReset: the page token expired.
         """
-        state = _AttemptState(errors={**self.errors, **(errors or {})})
+        state = _AttemptState(
+            errors={**self.errors, **(errors or {})},
+            deadline=self.policy.clock() + self.limits.request_deadline_s,
+        )
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Retryable),
             wait=self._wait,
             stop=lambda rs: self._should_stop(rs, state),
-            sleep=self.policy.sleep,
+            sleep=lambda seconds: self._sleep_within_deadline(seconds, state, endpoint),
             before_sleep=self._before_sleep,
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(request, endpoint, state)
+                    try:
+                        return await self._attempt(request, endpoint, state)
+                    except _Retryable as error:
+                        state.last = error
+                        raise
         except _Retryable as error:
             raise self._exhausted(error) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
@@ -358,6 +543,17 @@ class HttpClient:
         if error.reason == "malformed":
             return DataError(message)
         return TransientError(message, retry_after=error.retry_after)
+
+    async def _sleep_within_deadline(self, seconds: float, state: _AttemptState, endpoint: str) -> None:
+        """Sleep before a retry, unless waking up would be past the request deadline."""
+        if self.policy.clock() + seconds > state.deadline:
+            last = f": {state.last.reason}: {state.last}" if state.last is not None else ""
+            raise TransientError(
+                f"{self.source}: {endpoint or 'request'}: a {seconds:.0f} s wait would pass the request "
+                f"deadline of {self.limits.request_deadline_s:.0f} s{last}",
+                retry_after=seconds,
+            )
+        await self.policy.sleep(seconds)
 
     def _wait(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
@@ -380,38 +576,98 @@ class HttpClient:
         self.metrics.retry(self.source, reason)
 
     async def _attempt(self, request: Request, endpoint: str, state: _AttemptState) -> Any:
-        authed = await self.auth.apply(request)
+        url = self._resolve(request)
+        auth = self._auth_for(url)
+        where = endpoint or url.path
+        remaining = state.deadline - self.policy.clock()
+        if remaining <= 0:
+            raise TransientError(f"{self.source}: {where}: request deadline passed before an attempt")
         self.stats["requests"] += 1
         try:
-            response = await self._send(authed)
+            async with asyncio.timeout(remaining):
+                authed = await auth.apply(replace(request, url=str(url)))
+                response, content = await self._exchange(authed)
+        except TimeoutError:
+            self.metrics.request(self.source, endpoint, "deadline")
+            raise TransientError(
+                f"{self.source}: {where}: no complete response within the request deadline of "
+                f"{self.limits.request_deadline_s:.0f} s"
+            ) from None
         except httpx.HTTPError as error:
             self.metrics.request(self.source, endpoint, type(error).__name__)
             return self._on_exception(error, state)
+        except _BodyRefused as refused:
+            self.metrics.request(self.source, endpoint, "body_refused")
+            raise DataError(self.scrub(f"{self.source}: {where}: {refused}")) from None
         self.metrics.request(self.source, endpoint, str(response.status_code))
-        body = _decode(response.content)
+        body = _decode(content)
         if response.is_success:
             if body is _INVALID:
                 state.malformed += 1
-                raise _Retryable(f"malformed JSON body from {endpoint or request.url}", "malformed")
+                raise _Retryable(f"malformed JSON body from {where}", "malformed")
+            self.last_headers = response.headers
             return body
-        return await self._on_error(response, body, endpoint, state)
+        return await self._on_error(response, body, content, where, state)
 
-    async def _send(self, request: Request) -> httpx.Response:
-        url = request.url if request.url.startswith("http") else self.base_url + request.url
-        return await self.client.request(
+    def _resolve(self, request: Request) -> httpx.URL:
+        """The absolute URL of ``request`` (relative ones joined to ``base_url``)."""
+        try:
+            url = httpx.URL(request.url)
+            return url if url.is_absolute_url else httpx.URL(self.base_url + request.url)
+        except httpx.InvalidURL as error:
+            raise DataError(self.scrub(f"{self.source}: refusing an invalid URL: {error}")) from None
+
+    def _auth_for(self, url: httpx.URL) -> Auth:
+        """The credentials for ``url``'s origin; a URL on any other origin is refused, never sent."""
+        origin = origin_of(url) if url.scheme in _DEFAULT_PORTS else f"{url.scheme}://{url.host}"
+        if origin == self._api_origin:
+            return self.auth
+        if origin in self._other_origins:
+            return NoAuth(known_secrets=self.auth.secrets)
+        raise DataError(
+            self.scrub(
+                f"{self.source}: refusing to send a request to host {url.host!r} ({origin}): not the API "
+                f"origin {self._api_origin} (a next link must stay on it; see allowed_origins)"
+            )
+        )
+
+    async def _exchange(self, request: Request) -> tuple[httpx.Response, bytes]:
+        """Send ``request`` and read its body within the cap; one DEBUG line per exchange."""
+        built = self.client.build_request(
             request.method,
-            url,
+            request.url,
             params=dict(request.params) or None,
             json=request.json,
             data=dict(request.data) if request.data is not None else None,
             headers=dict(request.headers),
         )
+        started = time.perf_counter()
+        token = _IN_REQUEST.set(True)
+        try:
+            response = await self.client.send(built, stream=True)
+            try:
+                content = await _read_capped(response, self.limits.max_body_bytes)
+            finally:
+                await response.aclose()
+        finally:
+            _IN_REQUEST.reset(token)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "%s %s %s -> %d (%d bytes, %.0f ms)",
+                self.source,
+                built.method,
+                self.scrub(origin_of(built.url) + built.url.path),
+                response.status_code,
+                len(content),
+                (time.perf_counter() - started) * 1000,
+            )
+        return response, content
 
     def _on_exception(self, error: httpx.HTTPError, state: _AttemptState) -> Any:
         rule = self._rule_for_exception(error, state.errors)
         if rule.action is Action.RETRY:
-            raise _Retryable(f"{type(error).__name__}: {self._scrub(str(error))}", rule.reason)
-        raise TransientError(f"{self.source}: {type(error).__name__}: {self._scrub(str(error))}")
+            raise _Retryable(f"{type(error).__name__}: {self.scrub(str(error))}", rule.reason)
+        raise TransientError(f"{self.source}: {type(error).__name__}: {self.scrub(str(error))}")
 
     @staticmethod
     def _rule_for_exception(error: BaseException, table: Mapping[ErrorKey, ErrorRule]) -> ErrorRule:
@@ -436,15 +692,21 @@ class HttpClient:
             return SERVER_ERROR
         return ErrorRule(Action.FAIL_DATA, f"http_{status}")
 
+    def _hint(self, response: httpx.Response, body: Any) -> float | None:
+        """The server's requested wait: None when absent or not finite, else clamped to the ceiling."""
+        hint = self.retry_hint(response, body if body is not _INVALID else None)
+        if hint is None or not math.isfinite(hint):
+            return None
+        return min(max(hint, 0.0), self.limits.max_retry_after_s)
+
     async def _on_error(
-        self, response: httpx.Response, body: Any, endpoint: str, state: _AttemptState
+        self, response: httpx.Response, body: Any, content: bytes, where: str, state: _AttemptState
     ) -> Any:
         rule = self.rule_for(response, body, state.errors)
-        where = endpoint or response.url.path
-        detail = self._scrub(f"HTTP {response.status_code} from {where}: {_snippet(response)}")
+        detail = f"HTTP {response.status_code} from {where}: {_snippet(content, self.auth.secrets())}"
+        detail = self.scrub(detail)
         if rule.action is Action.RETRY:
-            hint = self.retry_hint(response, body if body is not _INVALID else None)
-            raise _Retryable(detail, rule.reason, retry_after=hint)
+            raise _Retryable(detail, rule.reason, retry_after=self._hint(response, body))
         if rule.action is Action.REFRESH_AUTH:
             return await self._refresh(detail, state)
         if rule.action is Action.RESET_PAGINATION:
@@ -461,15 +723,14 @@ class HttpClient:
             raise ConfigError(f"{self.source}: credentials refused: {detail}")
         raise _Retryable(detail, "auth", retry_after=0.0)
 
-    def _scrub(self, text: str) -> str:
-        return redact(text, self.auth.secrets())
-
 
 @dataclass
 class _AttemptState:
     errors: Mapping[ErrorKey, ErrorRule]
+    deadline: float
     malformed: int = 0
     auth: int = 0
+    last: _Retryable | None = None
 
 
 class _Invalid:
@@ -488,6 +749,67 @@ def _decode(content: bytes) -> Any:
         return _INVALID
 
 
-def _snippet(response: httpx.Response, limit: int = 300) -> str:
-    text = response.text
+def _snippet(content: bytes, secrets: Sequence[str], limit: int = 300) -> str:
+    """The start of an error body for messages: redacted first, then cut to ``limit`` characters."""
+    text = redact(content[: limit * 8].decode("utf-8", "replace"), secrets)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _BodyRefused(Exception):
+    """A response body over the cap, or in a content coding the core cannot bound."""
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The decoded body of a streamed response, refusing more than ``limit`` bytes before or after
+    decompression (the declared ``Content-Length`` is checked first); never holds more than that."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _BodyRefused(f"response body of {int(declared)} bytes exceeds max_body_bytes={limit}")
+    body = _CappedBody(response.headers.get("Content-Encoding", ""), limit)
+    async for chunk in response.aiter_raw():
+        body.feed(chunk)
+    return body.finish()
+
+
+class _CappedBody:
+    """Accumulates a body, decoding gzip/deflate in bounded steps (``max_length``), within a cap."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        coding = encoding.strip().lower()
+        wbits = {"gzip": 47, "x-gzip": 47, "deflate": 15}.get(coding)
+        if wbits is None and coding not in ("", "identity"):
+            raise _BodyRefused(f"unsupported Content-Encoding {coding[:40]!r} (asked for {ACCEPT_ENCODING})")
+        self._inflate = zlib.decompressobj(wbits=wbits) if wbits is not None else None
+        self._limit = limit
+        self._received = 0
+        self._out = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        """Add one received chunk."""
+        self._received += len(chunk)
+        if self._received > self._limit:
+            raise _BodyRefused(f"response body exceeds max_body_bytes={self._limit} as received")
+        if self._inflate is None:
+            self._append(chunk)
+            return
+        data = chunk
+        try:
+            while data and not self._inflate.eof:
+                self._append(self._inflate.decompress(data, self._limit - len(self._out) + 1))
+                data = self._inflate.unconsumed_tail
+        except zlib.error as error:
+            raise httpx.DecodingError(f"corrupt compressed body: {error}") from None
+
+    def finish(self) -> bytes:
+        """The whole decoded body."""
+        if self._inflate is not None:
+            try:
+                self._append(self._inflate.flush(self._limit - len(self._out) + 1))
+            except zlib.error as error:
+                raise httpx.DecodingError(f"corrupt compressed body: {error}") from None
+        return bytes(self._out)
+
+    def _append(self, piece: bytes) -> None:
+        self._out += piece
+        if len(self._out) > self._limit:
+            raise _BodyRefused(f"response body exceeds max_body_bytes={self._limit} after decompression")

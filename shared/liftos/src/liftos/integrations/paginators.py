@@ -12,6 +12,9 @@ request::
         if not paginator.has_next:
             break
         request = paginator.update_request(request)
+
+:func:`liftos.integrations.endpoints.iterate_pages` runs this loop with a page cap and stops when a
+next request repeats an earlier one (a cursor or link that cycles).
 """
 
 from __future__ import annotations
@@ -130,7 +133,8 @@ class NextLinkPaginator:
         {"data": [...], "links": {"self": "…", "next": "https://a.klaviyo.com/api/x?page%5Bcursor%5D=bz2"}}
 
     The next request goes to that URL as is (its query carries every parameter); the method and the
-    JSON body are kept, so POST report endpoints page the same way.
+    JSON body are kept, so POST report endpoints page the same way. The HTTP core sends it only when
+    it is on the API's origin (a link elsewhere is a ``DataError``, and never gets credentials).
     """
 
     next_path: tuple[str, ...] = ("links", "next")

@@ -4,9 +4,10 @@ For one (connector, account, stream) a poll
 
 1. loads the committed :class:`~liftos.integrations.cursors.CursorState`;
 2. plans slices: from ``since`` on the first run, later from the lookback window before the cursor;
-3. fetches each slice page by page and hands the page's :class:`~liftos.events.RawEvent`s to the
-   injected ``publish`` coroutine (the service's Kafka publisher returns only after the broker
-   acknowledged them; tests pass a list collector);
+3. fetches each slice page by page, within the connector's page cap and slice deadline
+   (:meth:`~liftos.integrations.connector.Connector.read_slice`), and hands the page's
+   :class:`~liftos.events.RawEvent`s to the injected ``publish`` coroutine (the service's Kafka
+   publisher returns only after the broker acknowledged them; tests pass a list collector);
 4. commits the cursor to the slice's last day **after** every page of the slice was published, so a
    killed process resumes from its last acknowledged slice with no gap (a re-read slice yields the
    same idempotency keys, so at-least-once delivery stays idempotent downstream).
@@ -27,11 +28,12 @@ from typing import Any, Protocol
 
 import structlog
 
-from liftos.events import RawEvent, RequestSlice
+from liftos.events import IngestionCoverage, RawEvent, RequestSlice
 from liftos.integrations.connector import Connector
 from liftos.integrations.cursors import CursorState, CursorStoreLike, DateSlice, plan_slices
 
 __all__ = [
+    "Covered",
     "Progress",
     "ProgressUpdate",
     "Publish",
@@ -43,6 +45,8 @@ __all__ = [
 
 #: Publishes a batch and returns only once it is durable (broker-acknowledged).
 Publish = Callable[[Sequence[RawEvent]], Awaitable[None]]
+#: Records that a slice was delivered completely (durably, like ``Publish``), before its cursor commits.
+Covered = Callable[[IngestionCoverage], Awaitable[None]]
 
 _log = structlog.get_logger("liftos.integrations.sync")
 
@@ -142,6 +146,7 @@ async def sync_stream(
     lookback_days: int | None = None,
     progress: Progress | None = None,
     metrics: SyncMetrics | None = None,
+    covered: Covered | None = None,
 ) -> SyncResult:
     """Poll one stream of one account: publish its new and restated records, then commit.
 
@@ -156,6 +161,8 @@ async def sync_stream(
         lookback_days: Override of the connector's lookback for this stream.
         progress: Called after every committed slice.
         metrics: Row and poll hooks.
+        covered: Receives an :class:`~liftos.events.IngestionCoverage` for every slice of a sliced
+            stream once its records are published, before the cursor commits (zero records included).
 
     Returns:
         The poll's :class:`SyncResult` (also logged as the canonical ``sync_poll`` line).
@@ -166,15 +173,15 @@ async def sync_stream(
     """
     started, before = time.perf_counter(), Counter(connector.stats)
     state = store.load(connector.source, account, stream)
-    slices = plan_slices(
-        state, connector.slice_plan(stream), since, until or datetime.now(UTC).date(), lookback_days
-    )
+    plan = connector.slice_plan(stream)
+    slices = plan_slices(state, plan, since, until or datetime.now(UTC).date(), lookback_days)
+    report = covered if plan.sliced else None
     tally = _Tally()
     total_days = sum(s.days for s in slices)
     try:
         for number, piece in enumerate(slices, start=1):
             state = await _sync_slice(
-                connector, account, stream, piece, state, publish, store, tally, metrics
+                connector, account, stream, piece, state, publish, store, tally, metrics, report
             )
             if progress is not None:
                 progress(
@@ -208,11 +215,12 @@ async def _sync_slice(
     store: CursorStoreLike,
     tally: _Tally,
     metrics: SyncMetrics | None,
+    covered: Covered | None = None,
 ) -> CursorState:
-    """Fetch, publish and commit one slice; returns the committed state."""
+    """Fetch, publish (records, then the slice's coverage) and commit one slice; returns the state."""
     request_slice = RequestSlice(start=piece.start, end=piece.end)
     published = 0
-    async for page in connector.fetch(stream, account, request_slice):
+    async for page in connector.read_slice(stream, account, request_slice):
         tally.pages += 1
         if not page:
             continue
@@ -221,6 +229,18 @@ async def _sync_slice(
         published += len(events)
         if metrics is not None:
             metrics.rows(connector.source, stream, account, len(events))
+    if covered is not None:
+        await covered(
+            IngestionCoverage(
+                source=connector.source,
+                account_id=account,
+                stream=stream,
+                start=piece.start,
+                end=piece.end,
+                records=published,
+                fetched_at=datetime.now(UTC),
+            )
+        )
     committed = state.advanced(piece.end, published)
     store.commit(committed)
     tally.records += published
@@ -287,6 +307,7 @@ async def sync_connector(
     lookback_days: int | None = None,
     progress: Progress | None = None,
     metrics: SyncMetrics | None = None,
+    covered: Covered | None = None,
 ) -> list[SyncResult]:
     """Poll every (account, stream) of a connector in turn (accounts discovered when not given).
 
@@ -308,6 +329,7 @@ async def sync_connector(
                     lookback_days=lookback_days,
                     progress=progress,
                     metrics=metrics,
+                    covered=covered,
                 )
             )
     return results

@@ -13,6 +13,7 @@ import pandas as pd
 from liftos.events import EffectUpdate
 
 if TYPE_CHECKING:
+    from liftos.causal.lift import LiftTest
     from liftos.causal.results import CausalResults, ChannelEffect
 
 __all__ = ["Estimate", "ModelRun", "estimate_effects", "spend_channels"]
@@ -25,7 +26,8 @@ class ModelRun:
     """One retrain's identity: its version, method, nominal interval coverage and seed; the business's
     calendar (``country`` / ``subdivision`` of its public holidays, as the enricher's); and the currencies
     the warehouse holds revenue and spend in (:func:`liftos.warehouse.modelling_panel.panel_currencies`;
-    None when unknown or mixed): only when they match does the model put its prior on iROAS."""
+    None when unknown or mixed): only when they match does the model put its prior on iROAS; the
+    recorded ``lift_tests`` that calibrate it (all of them, every refit)."""
 
     model_version: int
     method: Literal["mmm", "dml", "causal_forest"]
@@ -35,6 +37,7 @@ class ModelRun:
     spend_currency: str | None = None
     country: str | None = field(default="US", kw_only=True)
     subdivision: str | None = field(default=None, kw_only=True)
+    lift_tests: tuple[LiftTest, ...] = field(default=(), kw_only=True)
 
 
 def spend_channels(panel: pd.DataFrame) -> list[str]:
@@ -49,10 +52,12 @@ class Estimate:
     Attributes:
         updates: One update per channel.
         residuals: ``date``, ``residual`` (log scale), one row per modelled day, for drift detection.
+        results: The fitted results (for the budget plan and the experiment ranking).
     """
 
     updates: list[EffectUpdate]
     residuals: pd.DataFrame
+    results: CausalResults | None = None
 
 
 def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, EffectUpdate]) -> Estimate:
@@ -82,10 +87,12 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
         holidays_subdivision=run.subdivision,
         outcome_currency=run.outcome_currency,
         spend_currency=run.spend_currency,
+        lift_tests=list(run.lift_tests),
     )
     trained_at = datetime.now(UTC)
     window_start, window_end = panel["date"].min().date(), panel["date"].max().date()
     updates = []
+    used = results.metadata.get("lift_tests_used", {})
     for channel, effect in results.get_channel_effects().items():
         prior = previous.get(channel)
         updates.append(
@@ -105,11 +112,12 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
                 marginal_roas=float(effect.marginal_roas),
                 method=run.method,
                 refresh_stability=_stability(float(effect.incremental_roas), prior),
+                lift_tests=sorted(str(t) for t in used.get(channel, ())),
                 **_evidence(effect, results),
                 **_windows(effect),
             )
         )
-    return Estimate(updates, results.residuals)
+    return Estimate(updates, results.residuals, results)
 
 
 def _finite(value: float) -> float | None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import structlog
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError
 
-from liftos.report.curves import ResponseCurves, response_curves
+from liftos.events import Recommendation
+from liftos.report.curves import ResponseCurves, fitted_curves, response_curves
 from liftos.report.report_data import (
     ChannelEffectRow,
     DataQuality,
@@ -21,12 +26,17 @@ from liftos.report.report_data import (
 )
 from liftos.settings import WarehouseSettings
 
+if TYPE_CHECKING:
+    from liftos.causal.results import CausalResults
+
 __all__ = ["ReportData", "load_report", "write_report"]
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the page shows, for the latest model version."""
+    """Everything the page shows, for the latest model version: ``recommendations`` are its budget
+    plan and experiment rows (empty when none were published), ``plan_note`` says where they came
+    from."""
 
     metadata: ModelMetadata
     effects: tuple[ChannelEffectRow, ...]
@@ -35,35 +45,83 @@ class ReportData:
     quality: DataQuality
     database: str
     generated_at: datetime
+    recommendations: tuple[Recommendation, ...] = ()
+    plan_note: str = ""
 
 
-def load_report(client: Client, database: str, *, refit: bool = True) -> ReportData:
+_log = structlog.get_logger("liftos.report.build")
+
+
+def _published_recommendations(client: Client, version: int) -> tuple[Recommendation, ...]:
+    from liftos.warehouse.lift_test_store import recommendations_of
+
+    try:
+        return tuple(recommendations_of(client, version))
+    except DatabaseError as error:  # a store from before the recommendations table
+        _log.warning("recommendations_unreadable", error=str(error))
+        return ()
+
+
+def load_report(
+    client: Client,
+    database: str,
+    *,
+    refit: bool = True,
+    recommendations: Sequence[Recommendation] | None = None,
+    fitted: CausalResults | None = None,
+    plan_note: str = "",
+) -> ReportData:
     """Read the latest model version and its context from the warehouse ``client`` is bound to.
+
+    ``recommendations``: the plan to show instead of the one published with the version (``liftos
+    plan``); ``fitted``: results already fitted on the panel, whose response curves are drawn
+    instead of refitting.
 
     Raises:
         NoModelError: no model version is stored yet.
     """
     meta = load_metadata(client)
     effects = load_effects(client, meta)
+    if fitted is not None:
+        curves = fitted_curves(fitted, meta, effects)
+    else:
+        curves = response_curves(client, meta, effects, refit=refit)
+    if recommendations is None:
+        recommendations = _published_recommendations(client, meta.model_version)
+        plan_note = plan_note or f"published by the causal engine with model v{meta.model_version}"
     return ReportData(
         metadata=meta,
         effects=effects,
         waterfall=load_waterfall(client, meta, effects),
-        curves=response_curves(client, meta, effects, refit=refit),
+        curves=curves,
         quality=load_data_quality(client, meta),
         database=database,
         generated_at=datetime.now(UTC),
+        recommendations=tuple(recommendations),
+        plan_note=plan_note,
     )
 
 
-def write_report(settings: WarehouseSettings, out: Path, *, refit: bool = True) -> ReportData:
-    """Render the report of the warehouse at ``settings`` into ``out`` (parents created)."""
+def write_report(
+    settings: WarehouseSettings,
+    out: Path,
+    *,
+    refit: bool = True,
+    recommendations: Sequence[Recommendation] | None = None,
+    fitted: CausalResults | None = None,
+    plan_note: str = "",
+) -> ReportData:
+    """Render the report of the warehouse at ``settings`` into ``out`` (parents created); see
+    :func:`load_report` for the options."""
     from liftos.report.render import render_html
     from liftos.warehouse.connection import connect
 
     client = connect(settings)
     try:
-        data = load_report(client, settings.database, refit=refit)
+        data = load_report(
+            client, settings.database, refit=refit, recommendations=recommendations, fitted=fitted,
+            plan_note=plan_note,
+        )  # fmt: skip
     finally:
         client.close()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from liftos.events import Recommendation
 from liftos.report.curves import ResponseCurves
 from liftos.report.report_data import ChannelEffectRow, Waterfall
 
-__all__ = ["curves_chart", "effects_chart", "png_data_uri", "roas_chart", "waterfall_chart"]
+__all__ = ["curves_chart", "effects_chart", "plan_chart", "png_data_uri", "roas_chart", "waterfall_chart"]
 
 _PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")
 _BASELINE, _TOTAL, _NEGATIVE = "#8C8C8C", "#2F4B7C", "#C44E52"
@@ -147,3 +148,17 @@ def roas_chart(effects: Sequence[ChannelEffectRow]) -> Figure:
     ax.set_title("Reported vs incremental ROAS")
     ax.legend(fontsize=8)
     return fig
+
+
+def plan_chart(rows: Sequence[Recommendation]) -> Figure:
+    """The budget plan's rows (``kind="budget_plan"``): current against planned spend per channel."""
+    from liftos.causal.plots import plot_allocation
+
+    first = rows[0]
+    days = (first.horizon_end - first.horizon_start).days + 1
+    title = f"Budget plan {first.horizon_start} – {first.horizon_end}"
+    return plot_allocation(
+        [r.channel for r in rows], [r.current_spend or 0.0 for r in rows], [r.spend or 0.0 for r in rows],
+        [(r.min_spend or 0.0, r.max_spend or 0.0) for r in rows], [r.expected_outcome or 0.0 for r in rows],
+        title, days,
+    )  # fmt: skip

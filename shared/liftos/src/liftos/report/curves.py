@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -27,11 +27,15 @@ from clickhouse_connect.driver.client import Client
 
 from liftos.report.report_data import ChannelEffectRow, ModelMetadata
 
+if TYPE_CHECKING:
+    from liftos.causal.results import CausalResults
+
 __all__ = [
     "CurvePoints",
     "HeterogeneityRow",
     "ResponseCurves",
     "derived_curves",
+    "fitted_curves",
     "refit_curves",
     "response_curves",
 ]
@@ -109,6 +113,13 @@ def refit_curves(client: Client, meta: ModelMetadata, effects: Sequence[ChannelE
         attribution_model=cast(AttributionModel, meta.method),
         confidence_level=meta.confidence_level,
     )
+    return fitted_curves(results, meta, effects)
+
+
+def fitted_curves(
+    results: CausalResults, meta: ModelMetadata, effects: Sequence[ChannelEffectRow]
+) -> ResponseCurves:
+    """The response curves of results already fitted on the panel, with the published points."""
     published = {e.channel: e for e in effects}
     curves = tuple(
         CurvePoints(
@@ -119,6 +130,7 @@ def refit_curves(client: Client, meta: ModelMetadata, effects: Sequence[ChannelE
             current_lift=published[str(channel)].revenue_lift,
         )
         for channel, group in results.response_curves.groupby("channel", sort=True)
+        if str(channel) in published
     )
     rows = () if results.heterogeneity is None else _heterogeneity_rows(results.heterogeneity)
     return ResponseCurves("refit", REFIT_NOTE.format(method=meta.method), curves, rows)

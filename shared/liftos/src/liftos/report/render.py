@@ -13,7 +13,15 @@ from datetime import datetime
 from string import Template
 from typing import TYPE_CHECKING
 
-from liftos.report.charts import curves_chart, effects_chart, png_data_uri, roas_chart, waterfall_chart
+from liftos.events import Recommendation
+from liftos.report.charts import (
+    curves_chart,
+    effects_chart,
+    plan_chart,
+    png_data_uri,
+    roas_chart,
+    waterfall_chart,
+)
 from liftos.report.report_data import ChannelEffectRow, DataQuality, ModelMetadata, Waterfall
 
 if TYPE_CHECKING:
@@ -232,6 +240,93 @@ def _heterogeneity_section(data: ReportData) -> str:
     return _section("heterogeneity", "Effect by season and holiday period", _table(headers, cells) + note)
 
 
+def _num(value: float | None, digits: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _plan_cells(r: Recommendation) -> list[str]:
+    change = (r.spend or 0.0) / r.current_spend - 1.0 if r.current_spend else float("nan")
+    return [
+        _e(r.channel),
+        fmt_money(r.current_spend or float("nan")),
+        f"<b>{fmt_money(r.spend or float('nan'))}</b>",
+        f"{change:+.0%}" if math.isfinite(change) else "–",
+        f"{_num(r.min_spend)} – {_num(r.max_spend)} ({_e(r.limit_rule)})",
+        _num(r.expected_outcome),
+        f"{_num(r.outcome_lower)} – {_num(r.outcome_upper)}",
+        _num(r.marginal_return, 2),
+    ]
+
+
+def _plan_section(rows: Sequence[Recommendation], note: str) -> str:
+    plan = [r for r in rows if r.kind == "budget_plan"]
+    if not plan:
+        body = '<p class="note">No budget plan was published with this model version.</p>'
+        return _section("budget-plan", "Budget plan", body)
+    first = plan[0]
+    level = f"{first.confidence_level:.0%}"
+    headers = ["channel", "current", "plan", "change", "allowed", "expected outcome", f"{level} interval"]
+    headers.append("marginal return")
+    risk = f", risk-aware (maximises the {first.risk:.0%} quantile of the gain)" if first.risk else ""
+    totals = (
+        f'<p class="plan-total">Plan: <b>{_num(first.plan_outcome)}</b> incremental outcome '
+        f"({level} interval {_num(first.plan_outcome_lower)} – {_num(first.plan_outcome_upper)}); current "
+        f"allocation {_num(first.current_outcome)} ({_num(first.current_outcome_lower)} – "
+        f"{_num(first.current_outcome_upper)}); gain {_num(first.plan_gain)} ({_num(first.plan_gain_lower)} "
+        f"– {_num(first.plan_gain_upper)}), probability of a gain {_pct(first.probability_of_gain)}.</p>"
+    )
+    explain = (
+        f'<p class="note">Budget {_num(first.total_budget)} over {first.horizon_start} – {first.horizon_end} '
+        f"(objective {_e(first.objective)}{risk}), {_e(note)}. Outcomes count the carryover into and out of "
+        "the horizon, from the model's own response with its posterior draws; the current allocation is "
+        "the recent spend mix scaled to the budget.</p>"
+    )
+    body = (
+        _img(png_data_uri(plan_chart(plan)), "budget plan") + f'<p id="plan-summary">{_e(first.summary)}</p>'
+    )
+    return _section(
+        "budget-plan", "Budget plan", body + totals + _table(headers, map(_plan_cells, plan)) + explain
+    )
+
+
+def _experiment_cells(r: Recommendation) -> list[str]:
+    test = "go dark" if r.test_kind == "go_dark" else f"keep {_pct(r.spend_scale)} of spend"
+    reach = "yes" if r.reaches_target else "no"
+    return [
+        str(r.rank),
+        _e(r.channel),
+        f"{test}, {r.test_days} days",
+        _num(r.spend_forgone),
+        f"{_num(r.expected_lift)} ± {_num(r.predicted_se)}",
+        f"{_num(r.iroas, 2)} ({_num(r.iroas_lower, 2)} – {_num(r.iroas_upper, 2)})",
+        f"{_num(r.predicted_lower, 2)} – {_num(r.predicted_upper, 2)}",
+        reach,
+        _num(r.value_per_spend, 3),
+    ]
+
+
+def _experiments_section(rows: Sequence[Recommendation]) -> str:
+    tests = sorted((r for r in rows if r.kind == "experiment"), key=lambda r: r.rank)
+    if not tests:
+        body = '<p class="note">No experiment ranking was published with this model version.</p>'
+        return _section("experiments", "Lift tests to run next", body)
+    headers = ["rank", "channel", "test", "spend withheld", "expected lift ± SE", "iROAS now"]
+    headers += ["iROAS interval after", "reaches target", "plan risk removed per unit withheld"]
+    top = f'<p id="top-test"><b>Top test:</b> {_e(tests[0].summary)}</p>'
+    note = (
+        '<p class="note">Each test withholds the channel\'s spend for the window (or part of it) and '
+        "measures the outcome lost over the window and its carryover. The predicted SE comes from the data's "
+        "day-to-day noise; the interval after is the expected narrowing once the result is recorded "
+        "(<code>liftos lift-test add</code>). Ranked by how much of the budget plan's uncertainty a test "
+        "removes per unit of spend withheld.</p>"
+    )
+    return _section(
+        "experiments", "Lift tests to run next", top + _table(headers, map(_experiment_cells, tests)) + note
+    )
+
+
 def _roas_cells(e: ChannelEffectRow) -> list[str]:
     ratio = e.platform_roas / e.incremental_roas if e.incremental_roas > 0 else float("nan")
     return [
@@ -301,6 +396,13 @@ def _metadata_section(meta: ModelMetadata, generated: datetime) -> str:
         ("window", f"{meta.window_start} – {meta.window_end} ({meta.window_days} days)"),
         ("outcome", _e(meta.outcome)),
         ("confidence level", f"{meta.confidence_level:.0%}"),
+        (
+            "data completeness",
+            '<span id="completeness">'
+            + ("not measured" if meta.completeness is None else f"{meta.completeness:.1%}")
+            + "</span> of expected source-account days present when fitted",
+        ),
+        ("latest completeness gate", f'<span id="latest-gate">{_e(meta.latest_gate or "none yet")}</span>'),
         ("report generated", _e(generated.strftime("%Y-%m-%d %H:%M:%S %Z"))),
     ]
     body = "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
@@ -329,6 +431,8 @@ def render_html(data: ReportData) -> str:
         _waterfall_section(data.waterfall),
         _curves_section(data),
         _heterogeneity_section(data),
+        _plan_section(data.recommendations, data.plan_note),
+        _experiments_section(data.recommendations),
         _roas_section(data.effects),
         _quality_section(data.quality),
         _metadata_section(meta, data.generated_at),

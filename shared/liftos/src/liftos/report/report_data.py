@@ -56,6 +56,8 @@ class ModelMetadata:
     confidence_level: float
     outcome: str
     currencies: tuple[str, ...]
+    completeness: float | None = None
+    latest_gate: str = ""
 
     @property
     def window_days(self) -> int:
@@ -187,11 +189,15 @@ def dead_letter_note() -> str:
 
 
 _LATEST_SQL = """
-SELECT model_version, method, trained_at, window_start, window_end, confidence_level, outcome
+SELECT model_version, method, trained_at, window_start, window_end, confidence_level, outcome, completeness
 FROM effect_updates FINAL
 WHERE model_version = (SELECT max(model_version) FROM effect_updates FINAL)
 ORDER BY trained_at DESC
 LIMIT 1
+"""
+
+_GATE_SQL = """
+SELECT status, checked_at, completeness, reasons FROM model_status FINAL ORDER BY checked_at DESC LIMIT 1
 """
 
 _EFFECTS_SQL = """
@@ -246,9 +252,13 @@ def load_metadata(client: Client) -> ModelMetadata:
     """
     rows = client.query(_LATEST_SQL).result_rows
     if not rows:
-        raise NoModelError("no model version in effect_updates yet: run the causal engine first")
-    version, method, trained_at, start, end, level, outcome = rows[0]
+        raise NoModelError(
+            "the warehouse holds no model version yet (effect_updates is empty)",
+            fix="run the causal engine first (liftos up, or liftos demo) and wait for its first fit",
+        )
+    version, method, trained_at, start, end, level, outcome, completeness = rows[0]
     currencies = client.query("SELECT DISTINCT currency FROM marketing_daily ORDER BY currency").result_rows
+    gate = client.query(_GATE_SQL).result_rows
     return ModelMetadata(
         model_version=int(version),
         method=str(method),
@@ -258,11 +268,19 @@ def load_metadata(client: Client) -> ModelMetadata:
         confidence_level=float(level),
         outcome=str(outcome),
         currencies=tuple(str(row[0]) for row in currencies),
+        completeness=None if completeness is None else float(completeness),
+        latest_gate=_gate_line(gate[0]) if gate else "",
     )
 
 
 def _optional(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _gate_line(row: Sequence[Any]) -> str:
+    status, checked_at, score, reasons = row
+    line = f"{status} at {_aware(checked_at):%Y-%m-%d %H:%M} UTC, {float(score):.1%} complete"
+    return f"{line}: {reasons}" if reasons else line
 
 
 def _effect_row(row: Sequence[Any]) -> ChannelEffectRow:

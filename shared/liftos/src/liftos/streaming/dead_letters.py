@@ -19,17 +19,20 @@ header                      value (UTF-8)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
+from liftos.observability import Logger
 from liftos.streaming.codec import MAX_REASON_CHARS
 from liftos.streaming.kafka import publish_raw
 from liftos.streaming.messages import DeadLetter
 from liftos.topics import dead_letter_topic
 
-__all__ = ["HEADER_PREFIX", "DeadLetter", "DeadLetterSink", "dead_letter_headers"]
+__all__ = ["HEADER_PREFIX", "DeadLetter", "DeadLetterLog", "DeadLetterSink", "dead_letter_headers"]
 
 HEADER_PREFIX = "liftos.dlq."
 
@@ -66,3 +69,67 @@ class DeadLetterSink:
             headers = [dead_letter_headers(letter, self._stage, now) for letter in group]
             await publish_raw(self._producer, topic, messages, headers)
         return len(letters)
+
+
+class DeadLetterLog:
+    """Logs a stage's dead letters with their reasons, rate-limited.
+
+    Within each window of ``window_s`` seconds the first ``limit`` dead letters get one warning line
+    each (origin, error class, reason); the others are counted, and when the window has passed the
+    next call logs one summary line: how many were not logged one by one, per error class, with up to
+    three sample reasons each. So a burst of bad input shows every kind of reason without flooding
+    the log. Call :meth:`record` for every batch (an empty one too: it closes a finished window).
+    """
+
+    SAMPLES = 3
+
+    def __init__(
+        self,
+        log: Logger,
+        *,
+        limit: int = 20,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = log
+        self._limit = limit
+        self._window_s = window_s
+        self._clock = clock
+        self._opened = clock()
+        self._logged = 0
+        self._unlogged: Counter[str] = Counter()
+        self._samples: dict[str, list[str]] = {}
+
+    def record(self, letters: Sequence[DeadLetter]) -> None:
+        """Log ``letters`` (one line each while the window's budget lasts, else counted)."""
+        if self._clock() - self._opened >= self._window_s:
+            self.flush()
+        for letter in letters:
+            if self._logged < self._limit:
+                self._logged += 1
+                self._log.warning(
+                    "dead-lettered",
+                    topic=letter.topic,
+                    partition=letter.partition,
+                    offset=letter.offset,
+                    error=letter.error,
+                    reason=letter.reason[:MAX_REASON_CHARS],
+                )
+                continue
+            self._unlogged[letter.error] += 1
+            samples = self._samples.setdefault(letter.error, [])
+            if len(samples) < self.SAMPLES and letter.reason not in samples:
+                samples.append(letter.reason[:200])
+
+    def flush(self) -> None:
+        """Log the summary of the window so far (if anything went unlogged) and open a new window."""
+        if self._unlogged:
+            self._log.warning(
+                "dead letters not logged one by one",
+                count=sum(self._unlogged.values()),
+                window_s=self._window_s,
+                by_error=dict(self._unlogged),
+                sample_reasons=self._samples,
+            )
+        self._opened, self._logged = self._clock(), 0
+        self._unlogged, self._samples = Counter(), {}

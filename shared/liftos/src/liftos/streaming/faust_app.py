@@ -17,7 +17,7 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from liftos.settings import KafkaSettings, ObservabilitySettings
-from liftos.streaming.kafka import client_options
+from liftos.streaming.kafka import client_options, wait_for_broker
 from liftos.streaming.stage import BatchHandler, StageConsumer
 
 __all__ = ["make_stage_app", "run_worker"]
@@ -47,7 +47,7 @@ def make_stage_app(
 
     Args:
         app_id: Faust app id (also names the scratch directory).
-        observability: Host and port of the web server.
+        observability: Host (interface to bind, 127.0.0.1 by default) and port of the web server.
         data_dir: Where faust keeps its scratch files.
         stage: The stage's consumer.
         handle: Delivers one batch (see :data:`liftos.streaming.stage.BatchHandler`).
@@ -57,7 +57,8 @@ def make_stage_app(
         app_id,
         datadir=str(data_dir / "faust"),
         web_enabled=True,
-        web_host=observability.host,
+        web_bind=observability.host,  # the interface it listens on (faust's default is 0.0.0.0)
+        web_host=observability.host,  # the host name it advertises
         web_port=observability.port,
         web_in_thread=False,
         broker=[f"kafka://{server}" for server in stage.kafka.bootstrap_servers.split(",")],
@@ -89,7 +90,14 @@ def make_stage_app(
     return app
 
 
-def run_worker(app: faust.App, log_level: str) -> None:
-    """Run ``app`` in the foreground until SIGTERM/SIGINT, keeping the process's own logging setup."""
+def run_worker(app: faust.App, log_level: str, kafka: KafkaSettings) -> None:
+    """Wait for the broker, then run ``app`` in the foreground until SIGTERM/SIGINT, keeping the
+    process's own logging setup.
+
+    Raises:
+        TransientError: no broker answered within ``kafka.connect_timeout_s`` (faust itself would
+            retry forever, logging a traceback each time).
+    """
+    asyncio.run(wait_for_broker(kafka))
     worker = faust.Worker(app, loglevel=log_level.lower(), override_logging=False, quiet=True)
     worker.execute_from_commandline()

@@ -10,23 +10,25 @@ transactional producers are deliberately not used: the local Tansu broker reject
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import zlib
-from collections.abc import Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from liftos.errors import TransientError
+from liftos.errors import TransientError, connection_reason
 from liftos.events import Event
 from liftos.settings import KafkaSettings
 from liftos.streaming.codec import encode
 from liftos.topics import ALL_TOPICS, TopicSpec
 
 __all__ = [
+    "UNREACHABLE_FIX",
     "LazyProducer",
     "client_options",
     "ensure_topics",
@@ -166,23 +168,62 @@ async def publish_raw(
     return len(messages)
 
 
-async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> None:
-    """Block until the cluster answers a metadata request, or raise :class:`TransientError`."""
+@contextmanager
+def _quiet_client_logs() -> Iterator[None]:
+    """aiokafka's own error lines silenced for the duration (its level restored after)."""
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        client_log.setLevel(level)
+
+
+async def _tcp_reason(servers: str, error: Exception | None) -> str:
+    """Why the first bootstrap server did not answer: the socket's reason, or that it accepts TCP
+    but does not answer as Kafka (aiokafka's bootstrap error keeps no reason)."""
+    host, _, port = servers.split(",")[0].strip().rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host.strip("[]"), int(port)), 2.0)
+    except (OSError, TimeoutError, ValueError) as failure:
+        return connection_reason(failure) if isinstance(failure, OSError) else "no answer"
+    writer.close()
+    return "it accepts connections but does not answer as Kafka" if error is not None else "no answer"
+
+
+#: What to do when no broker answers.
+UNREACHABLE_FIX = (
+    "start the embedded stack (liftos up) or a broker (liftos broker), or point "
+    "LIFTOS_KAFKA__BOOTSTRAP_SERVERS at your Kafka cluster"
+)
+
+
+async def wait_for_broker(settings: KafkaSettings, timeout_s: float | None = None) -> None:
+    """Block until the cluster answers a metadata request, or raise :class:`TransientError`.
+
+    Args:
+        timeout_s: Longest wait (default ``settings.connect_timeout_s``).
+    """
+    timeout_s = settings.connect_timeout_s if timeout_s is None else timeout_s
     deadline = asyncio.get_running_loop().time() + timeout_s
     last_error: Exception | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.client_id}-probe")
-        try:
-            await admin.start()
-            await admin.list_topics()
-            return
-        except (KafkaConnectionError, OSError) as error:
-            last_error = error
-            await asyncio.sleep(0.2)
-        finally:
-            await admin.close()
+    with _quiet_client_logs():  # every refused probe is expected; the outcome is reported once
+        while asyncio.get_running_loop().time() < deadline:
+            admin = AIOKafkaAdminClient(**client_options(settings), client_id=f"{settings.client_id}-probe")
+            try:
+                await admin.start()
+                await admin.list_topics()
+                return
+            except (KafkaConnectionError, OSError) as error:
+                last_error = error
+                await asyncio.sleep(0.2)
+            finally:
+                await admin.close()
+    reason = await _tcp_reason(settings.bootstrap_servers, last_error)
     raise TransientError(
-        f"Kafka at {settings.bootstrap_servers} did not answer in {timeout_s} s: {last_error}"
+        f"no Kafka broker answers at {settings.bootstrap_servers} after {timeout_s:g} s ({reason})",
+        fix=UNREACHABLE_FIX,
     )
 
 

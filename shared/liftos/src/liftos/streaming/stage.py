@@ -7,6 +7,14 @@ handler, which must publish every output and wait for the broker's acknowledgeme
 Only then are the batch's offsets committed: a crash or rebalance in between redelivers the batch
 (at-least-once), and the idempotent sinks absorb the repeat.
 
+A broker can lose a topic's messages and start its offsets at 0 again (the embedded Tansu keeps them in
+memory; a topic can be deleted and recreated): a stage's position would then point past records it
+never saw, and it would skip them. So after every commit, and every ``reset_check_s`` when idle, a stage
+compares its input topics' epochs (:mod:`liftos.streaming.topic_probe`) with those it started with, and
+a high watermark below its position also counts: on a change it reads the topic again from its earliest
+offset (committing that position, in case a commit of the old life reached the new one) and does not
+commit the batches fetched before it.
+
 A batch allocates hundreds of thousands of short-lived objects, and with CPython's default collector
 thresholds (a young collection every 700 allocations, full ones traversing every module the service
 imported) garbage collection took about 40 % of the normalizer's time. A stage therefore freezes its
@@ -18,18 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, RebalanceInProgressError
+from aiokafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from prometheus_client import Gauge
 
 from liftos.observability import Logger
 from liftos.settings import KafkaSettings
 from liftos.streaming.kafka import make_consumer
 from liftos.streaming.messages import Inbound
+from liftos.streaming.topic_probe import EPOCH_GROUP, read_epochs
 
 __all__ = ["BatchHandler", "StageConsumer", "settle_heap"]
 
@@ -39,6 +50,14 @@ STAGE_GC_THRESHOLDS = (50_000, 20, 100)
 
 #: Delivers one batch; returns only when every output is acknowledged (or raises to stop the stage).
 BatchHandler = Callable[[list[Inbound]], Coroutine[Any, Any, None]]
+#: How often a stage refreshes the cluster's metadata (ms): a recreated topic's partitions are picked
+#: up within this time (aiokafka's default is 5 minutes).
+_METADATA_MAX_AGE_MS = 10_000
+#: Longest wait for the commit that follows a reset (seconds).
+_RESET_COMMIT_TIMEOUT_S = 2.0
+#: A batch in hand: its delivery, the offsets to commit after it, and the reset generation it was
+#: fetched in (a batch fetched before a reset of its topic is never committed).
+_Pending = tuple[asyncio.Task[None], dict[TopicPartition, int], int]
 
 
 def settle_heap() -> None:
@@ -78,6 +97,7 @@ class StageConsumer:
         log: Logger | None = None,
         lag: Gauge | None = None,
         max_in_flight: int = 2,
+        reset_check_s: float = 1.0,
     ) -> None:
         self.kafka = kafka
         self._topics = topics
@@ -89,6 +109,10 @@ class StageConsumer:
         self._lag = lag
         self._max_in_flight = max_in_flight
         self._lag_partitions: set[TopicPartition] = set()
+        self._reset_check_s = reset_check_s
+        self._epochs: dict[str, int | None] = {}
+        self._generation = 0
+        self.resets = 0
         self.started = False
 
     def assigned(self) -> bool:
@@ -103,35 +127,87 @@ class StageConsumer:
             group_id=self._group_id,
             max_poll_records=self._max_records,
             fetch_max_wait_ms=self._max_wait_ms,
+            metadata_max_age_ms=_METADATA_MAX_AGE_MS,
         )
+        reader = make_consumer(self.kafka, group_id=EPOCH_GROUP)  # reads the epochs, never consumes
         await consumer.start()
+        await reader.start()
+        self._epochs = await read_epochs(reader, self._topics)
         settle_heap()
         self.started = True
-        pending: deque[tuple[asyncio.Task[None], dict[TopicPartition, int]]] = deque()
+        pending: deque[_Pending] = deque()
+        checked = time.monotonic()
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=self._max_wait_ms, max_records=self._max_records)
                 if batches:
                     messages = [_inbound(record) for records in batches.values() for record in records]
                     offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    pending.append((asyncio.create_task(handle(messages)), offsets))
+                    pending.append((asyncio.create_task(handle(messages)), offsets, self._generation))
                 while pending and (pending[0][0].done() or len(pending) >= self._max_in_flight):
-                    await self._settle(consumer, *pending.popleft())
+                    await self._settle(consumer, reader, *pending.popleft())
+                    checked = time.monotonic()
+                if time.monotonic() - checked >= self._reset_check_s:
+                    await self._check_reset(consumer, reader)
+                    checked = time.monotonic()
             while pending:  # stopping: finish and commit what is already in hand
-                await self._settle(consumer, *pending.popleft())
+                await self._settle(consumer, reader, *pending.popleft())
         finally:
-            for task, _ in pending:
+            for task, _, _ in pending:
                 task.cancel()
             self.started = False
+            await reader.stop()
             await consumer.stop()
 
     async def _settle(
-        self, consumer: AIOKafkaConsumer, task: asyncio.Task[None], offsets: dict[TopicPartition, int]
+        self,
+        consumer: AIOKafkaConsumer,
+        reader: AIOKafkaConsumer,
+        task: asyncio.Task[None],
+        offsets: dict[TopicPartition, int],
+        generation: int,
     ) -> None:
-        """Wait for one batch's delivery (a handler error stops the stage), then commit its offsets."""
+        """Wait for one batch's delivery (a handler error stops the stage), then commit its offsets,
+        unless its topic was reset since it was fetched; then look for a reset (the commit may have
+        reached a broker that restarted)."""
         await task
+        if generation != self._generation:
+            return
         await self._commit(consumer, offsets)
+        await self._check_reset(consumer, reader)
         self._record_lag(consumer, offsets)
+
+    async def _check_reset(self, consumer: AIOKafkaConsumer, reader: AIOKafkaConsumer) -> None:
+        """Read reset topics again from the beginning (see the module doc)."""
+        epochs = await read_epochs(reader, self._topics)
+        reset = {topic for topic in self._topics if epochs[topic] != self._epochs.get(topic)}
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None and highwater < await consumer.position(tp):
+                reset.add(tp.topic)
+        self._epochs = epochs
+        if not reset:
+            return
+        self._generation += 1
+        self.resets += 1
+        partitions = [tp for tp in consumer.assignment() if tp.topic in reset]
+        if partitions:
+            await consumer.seek_to_beginning(*partitions)
+            # Best effort: while the topic is being recreated (or the group rebalances) this fails, and
+            # the stage's next commit overwrites any offset of the old life anyway.
+            with suppress(KafkaError, TimeoutError):
+                await asyncio.wait_for(consumer.commit(dict.fromkeys(partitions, 0)), _RESET_COMMIT_TIMEOUT_S)
+        # Join the group again: its assignment may have been computed while the broker had created the
+        # topic with another partition count (Tansu does, for any client that asks), and aiokafka does
+        # not rebalance when the count changes back; a partition nobody owns would never be read.
+        consumer.unsubscribe()
+        consumer.subscribe(list(self._topics))
+        if self._log is not None:
+            self._log.warning(
+                "input topics were reset (broker restarted or topics recycled): reading them again "
+                "from their earliest offset",
+                topics=sorted(reset),
+            )
 
     def _record_lag(self, consumer: AIOKafkaConsumer, next_offsets: dict[TopicPartition, int]) -> None:
         """Messages behind each partition's high watermark (from fetch responses, exact on Tansu).

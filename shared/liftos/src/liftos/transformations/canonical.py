@@ -5,6 +5,9 @@
   optional names/ids); ``source`` defaults to ``canonical``. Amounts are taken as already in the row's
   ``currency`` (no conversion; ``fx_rate`` 1).
 - stream ``store_outcomes``: the payload holds ``date, orders, revenue, currency``.
+- streams ``spend_daily`` / ``outcome_daily``: rows of a spend or outcome file published by ``liftos
+  ingest file`` (:mod:`liftos.transformations.file_source`; converted at the daily rate, bad rows
+  dead-lettered with their row number).
 
 They let a user push data that is already clean (a CSV export, a warehouse extract) through the same
 stream. This source belongs to no vendor, so it is built into the source table
@@ -17,6 +20,7 @@ from typing import Any, Final
 
 from liftos.events import NormalizedRow, RawEvent, StoreOutcomeRow
 from liftos.transformations.context import MappingContext
+from liftos.transformations.file_source import FILE_MAPPERS
 from liftos.transformations.source_registry import OutputRow, SourceDefinition
 
 __all__ = ["CANONICAL", "CANONICAL_SOURCE"]
@@ -45,8 +49,12 @@ def _canonical_outcome_row(event: RawEvent, context: MappingContext) -> list[Out
     return [StoreOutcomeRow.model_validate(fields | event.payload | _envelope_fields(event))]
 
 
-#: The definition of the built-in source.
+#: The definition of the built-in source (with the file streams of :mod:`.file_source`).
 CANONICAL: Final = SourceDefinition(
     name=CANONICAL_SOURCE,
-    mappers={"marketing_daily": _canonical_marketing_row, "store_outcomes": _canonical_outcome_row},
+    mappers={
+        "marketing_daily": _canonical_marketing_row,
+        "store_outcomes": _canonical_outcome_row,
+        **FILE_MAPPERS,
+    },
 )

@@ -101,7 +101,10 @@ def _standardize_currency(data: pd.DataFrame, context: MappingContext) -> tuple[
         return data, FixResult("standardize_currency", detail="no currency column")
     out = data.copy()
     codes = out["currency"].map(lambda c: str(c).strip().upper(), na_action="ignore")
-    rates = codes.map(lambda c: context.fx_rates.get(c), na_action="ignore")
+    days = out["date"] if "date" in out.columns else pd.Series(None, index=out.index)
+    rates = pd.Series(
+        [context.fx_or_none(c, d) for c, d in zip(codes, days, strict=True)], index=out.index, dtype=float
+    )
     foreign = codes.notna() & (codes != context.reporting_currency)
     convert = foreign & rates.notna()
     for money in (m for m in ("spend", "revenue") if m in out.columns):

@@ -5,8 +5,10 @@ A :class:`MappingContext` is frozen and shared by every mapper call of a normali
 per deployment lives here, so the mapping functions stay pure:
 
 - ``reporting_currency``: the one currency of every output amount (ISO 4217 code).
-- ``fx_rates``: units of the reporting currency per one unit of each source currency
-  (``{"EUR": 1.08}`` with USD reporting). The reporting currency itself is always 1.0.
+- ``fx_rates``: fixed units of the reporting currency per one unit of each source currency
+  (``{"EUR": 1.08}`` with USD reporting), used on every day. The reporting currency itself is always 1.0.
+- ``daily_rates``: the daily rates (:class:`~liftos.transformations.fx_rates.DailyRates`, the ECB
+  history) for currencies without a fixed rate: an amount is converted at the rate of its day.
 - ``email_cost_per_recipient``: the estimated cost of one email recipient in the account's currency
   (email platforms report no spend; spend = recipients x this rate, rounded to cents).
 - ``purchase_action_types``: per source, the ONE action type whose count/value is read as purchases
@@ -17,12 +19,14 @@ per deployment lives here, so the mapping functions stay pure:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Final
 
 from liftos.errors import ConfigError, DataError
+from liftos.transformations.fx_rates import DailyRates
 from liftos.transformations.source_registry import source_definitions
 
 __all__ = [
@@ -48,6 +52,7 @@ class MappingContext:
     email_cost_per_recipient: float = EMAIL_COST_PER_RECIPIENT
     purchase_action_types: Mapping[str, str] = field(default_factory=dict)
     account_currencies: Mapping[str, str] = field(default_factory=dict)
+    daily_rates: DailyRates | None = None
 
     def __post_init__(self) -> None:
         code = self.reporting_currency.strip().upper()
@@ -65,18 +70,40 @@ class MappingContext:
         object.__setattr__(self, "purchase_action_types", _frozen(self.purchase_action_types))
         object.__setattr__(self, "account_currencies", _frozen(self.account_currencies))
 
-    def fx(self, currency: str) -> float:
-        """Reporting-currency units per one ``currency`` unit.
+    def fx(self, currency: str, on: date | None = None) -> float:
+        """Reporting-currency units per one ``currency`` unit: the fixed rate, else the daily rate of ``on``.
 
         Raises:
-            DataError: the table has no rate for ``currency`` (the record cannot be converted).
+            DataError: no rate for ``currency`` (the record cannot be converted).
         """
         rate = self.fx_rates.get(currency)
         if rate is None:
             rate = self.fx_rates.get(currency.strip().upper())
+        if rate is None and on is not None and self.daily_rates is not None:
+            return self.daily_rates.rate(currency, on)
         if rate is None:
             raise DataError(f"no fx rate for {currency!r} -> {self.reporting_currency}")
         return rate
+
+    def fx_or_none(self, currency: object, on: object = None) -> float | None:
+        """:meth:`fx` for DataFrame columns: None when there is no rate (or no currency); ``on`` may be
+        a date, a pandas Timestamp or missing."""
+        if not isinstance(currency, str) or not currency:
+            return None
+        day = on.date() if isinstance(on, datetime) else on if isinstance(on, date) else None
+        try:
+            return self.fx(currency, day)
+        except DataError:
+            return None
+
+    def missing_currencies(self, currencies: Iterable[str]) -> list[str]:
+        """Currencies of ``currencies`` with neither a fixed nor a daily rate (a configuration error)."""
+        known = set(self.fx_rates)
+        return sorted(
+            code
+            for code in {c.strip().upper() for c in currencies}
+            if code not in known and (self.daily_rates is None or not self.daily_rates.knows(code))
+        )
 
     def currency_of(self, account_id: str, reported: object = None) -> str:
         """The account's currency: as reported by the record, else the lookup, else reporting."""

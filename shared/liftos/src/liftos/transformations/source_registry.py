@@ -58,6 +58,10 @@ class SourceDefinition:
             ``validate_data_quality`` on top of the rules that hold for every source).
         connector: ``"module:Class"`` of the source's API connector, imported only by whoever polls
             the source (the ingestor, notebooks); None for sources that arrive another way (files).
+        project_template: The commented ``[sources.<name>]`` table ``liftos init`` writes into
+            ``liftos.toml``; a line starting ``#? `` is written only with ``--base-url`` (``{base_url}``
+            is replaced by it), e.g. the host of an emulator.
+        secrets_template: The commented ``[sources.<name>]`` table of ``liftos.secrets.toml``.
     """
 
     name: str
@@ -66,6 +70,8 @@ class SourceDefinition:
     purchase_action_type: str | None = None
     quality_rules: tuple[CrossFieldRule, ...] = ()
     connector: str | None = None
+    project_template: str = ""
+    secrets_template: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

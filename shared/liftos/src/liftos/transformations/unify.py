@@ -77,7 +77,10 @@ def _with_currency(out: pd.DataFrame, context: MappingContext) -> pd.DataFrame:
         context.currency_of(str(a), c if isinstance(c, str) else None)
         for a, c in zip(out["account_id"], out["currency"], strict=True)
     ]
-    rates = [context.fx_rates.get(c, np.nan) for c in source]
+    rates = [
+        np.nan if (r := context.fx_or_none(c, d)) is None else r
+        for c, d in zip(source, out["date"], strict=True)
+    ]
     out = out.assign(source_currency=source, fx_rate=rates, currency=context.reporting_currency)
     for money in ("spend", "revenue"):
         out[money] = out[money] * out["fx_rate"]

@@ -140,9 +140,10 @@ def build_marketing_row(
     ``fields`` holds date, channel, platform, campaign_id and the metrics (``spend``, ``revenue`` in
     ``currency`` units, ``impressions``, ``clicks``, ``conversions``), plus optional names, ids,
     ``breakdown`` and ``extras``. Spend and revenue are multiplied by the fx rate to the reporting
-    currency (kept unrounded so per-day sums stay exact to the cent); ``fx_rate`` is recorded.
+    currency at the rate of the row's day (kept unrounded so per-day sums stay exact to the cent);
+    ``fx_rate`` is recorded.
     """
-    rate = context.fx(currency)
+    rate = context.fx(currency, fields["date"])
     values: dict[str, Any] = {
         "account": "",
         "campaign": "",
@@ -176,7 +177,7 @@ def build_outcome_row(
             "source": event.source,
             "account_id": event.account_id,
             "orders": orders,
-            "revenue": revenue * context.fx(currency),
+            "revenue": revenue * context.fx(currency, on),
             "currency": context.reporting_currency,
             "event_id": event.idempotency_key,
             "version": event.version,

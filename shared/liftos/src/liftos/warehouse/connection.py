@@ -6,19 +6,24 @@ which serves one chdb store over ClickHouse's HTTP interface).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.asyncclient import AsyncClient
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
+from liftos.errors import ConfigError, LiftOSError, TransientError, connection_reason
 from liftos.events import Event
 from liftos.settings import WarehouseSettings
 
 __all__ = [
+    "UNREACHABLE_FIX",
     "connect",
     "connect_async",
+    "connection_error",
     "event_columns",
     "insert_encoded_async",
     "insert_events",
@@ -27,6 +32,33 @@ __all__ = [
 
 #: Settings of inserts of encoded (JSON) rows: ISO timestamps with a zone, as pydantic writes them.
 _JSON_INSERT_SETTINGS = {"date_time_input_format": "best_effort"}
+#: What to do when no warehouse answers.
+UNREACHABLE_FIX = (
+    "start the embedded stack (liftos up) or a warehouse (liftos warehouse), or point "
+    "LIFTOS_WAREHOUSE__HOST / LIFTOS_WAREHOUSE__PORT at your ClickHouse server"
+)
+#: ClickHouse's codes for a refused login and a missing database.
+_AUTHENTICATION_FAILED, _UNKNOWN_DATABASE = 516, 81
+
+
+class _ReportedElsewhere(logging.Filter):
+    """Drops clickhouse-connect's own log line for a failed request: the error it raises is reported
+    (one line on the command line, or the service's retry log), so the line would say it twice."""
+
+    MESSAGES = frozenset(
+        {
+            "Unexpected Http Driver Exception",
+            "Unexpected aiohttp connection error",
+            "Unexpected aiohttp transport error",
+        }
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.MESSAGES
+
+
+for _backend in ("http_sync", "http_async"):
+    logging.getLogger(f"clickhouse_connect.driver._backend.{_backend}").addFilter(_ReportedElsewhere())
 
 
 def _options(settings: WarehouseSettings, database: str | None) -> dict[str, Any]:
@@ -44,14 +76,51 @@ def _options(settings: WarehouseSettings, database: str | None) -> dict[str, Any
     }
 
 
+def connection_error(settings: WarehouseSettings, error: DatabaseError) -> LiftOSError:
+    """The LiftOS error for a failed connection, naming the cause and the fix: nothing answering
+    (:class:`TransientError`), a refused login (:class:`ConfigError`), no LiftOS database yet, or
+    another refusal by the server (:class:`LiftOSError`)."""
+    url = f"{'https' if settings.secure else 'http'}://{settings.host}:{settings.port}"
+    code = getattr(error, "code", None)
+    if isinstance(error, OperationalError):
+        return TransientError(
+            f"no ClickHouse answers at {url} ({connection_reason(error)})", fix=UNREACHABLE_FIX
+        )
+    if code == _AUTHENTICATION_FAILED:
+        return ConfigError(
+            f"the warehouse at {url} refused user {settings.username!r}",
+            fix="check LIFTOS_WAREHOUSE__USERNAME and LIFTOS_WAREHOUSE__PASSWORD",
+        )
+    if code == _UNKNOWN_DATABASE:
+        return LiftOSError(
+            f"the warehouse at {url} has no database {settings.database!r} (nothing was loaded yet)",
+            fix="load data first (liftos up, or liftos demo) or set LIFTOS_WAREHOUSE__DATABASE",
+        )
+    detail = " ".join(str(error).split())[:300]
+    return LiftOSError(f"the warehouse at {url} refused the connection: {detail}")
+
+
 def connect(settings: WarehouseSettings, *, use_database: bool = True) -> Client:
-    """A synchronous client; ``use_database=False`` connects before the database exists."""
-    return clickhouse_connect.get_client(**_options(settings, settings.database if use_database else None))
+    """A synchronous client; ``use_database=False`` connects before the database exists.
+
+    Raises:
+        TransientError: nothing answers at the configured address (the message names the fix).
+        ConfigError: the server refused the credentials.
+    """
+    try:
+        return clickhouse_connect.get_client(
+            **_options(settings, settings.database if use_database else None)
+        )
+    except (OperationalError, DatabaseError) as error:
+        raise connection_error(settings, error) from error
 
 
 async def connect_async(settings: WarehouseSettings) -> AsyncClient:
-    """An asynchronous client bound to the configured database."""
-    return await clickhouse_connect.get_async_client(**_options(settings, settings.database))
+    """An asynchronous client bound to the configured database (raises as :func:`connect`)."""
+    try:
+        return await clickhouse_connect.get_async_client(**_options(settings, settings.database))
+    except (OperationalError, DatabaseError) as error:
+        raise connection_error(settings, error) from error
 
 
 def event_columns(rows: Sequence[Event]) -> tuple[list[str], list[list[Any]]]:

@@ -13,9 +13,20 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
-from liftos.events import ClickHouseType, EffectUpdate, EnrichedRow, Event, StoreOutcomeRow
+from liftos.events import (
+    ClickHouseType,
+    EffectUpdate,
+    EnrichedRow,
+    Event,
+    IngestionCoverage,
+    LiftTestRecord,
+    ModelStatus,
+    Recommendation,
+    StoreOutcomeRow,
+)
+from liftos.settings import SQL_IDENTIFIER
 
-__all__ = ["column_types", "create_table_sql", "table_models"]
+__all__ = ["column_types", "create_table_sql", "plain_identifier", "table_models"]
 
 _SCALARS: dict[type, str] = {
     str: "String",
@@ -42,6 +53,9 @@ def _clickhouse_type(annotation: Any, metadata: list[Any]) -> str:
         if len(members) != 1:
             raise TypeError(f"unsupported union for a column: {annotation!r}")
         return f"Nullable({_clickhouse_type(members[0], [])})"
+    if origin in (list, tuple):
+        (item,) = {arg for arg in get_args(annotation) if arg is not Ellipsis}
+        return f"Array({_clickhouse_type(item, [])})"
     if origin is dict:
         key, value = get_args(annotation)
         if value is Any:
@@ -63,6 +77,17 @@ def column_types(model: type[Event]) -> dict[str, str]:
     return {name: _field_type(field) for name, field in model.model_fields.items()}
 
 
+def plain_identifier(name: str) -> str:
+    """``name`` when it is a plain SQL identifier (:data:`liftos.settings.SQL_IDENTIFIER`).
+
+    Raises:
+        ValueError: anything else (it would be written into DDL).
+    """
+    if not SQL_IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain SQL identifier: {name[:80]!r}")
+    return name
+
+
 def create_table_sql(model: type[Event], database: str) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for ``model``'s table in ``database``.
 
@@ -72,6 +97,7 @@ def create_table_sql(model: type[Event], database: str) -> str:
     spec = model.TABLE
     if spec is None:
         raise ValueError(f"{model.__name__} has no warehouse table")
+    plain_identifier(database)
     columns = ",\n    ".join(f"`{name}` {type_}" for name, type_ in column_types(model).items())
     order_by = ", ".join(f"`{name}`" for name in model.NATURAL_KEY)
     partition = f"\nPARTITION BY {spec.partition_by}" if spec.partition_by else ""
@@ -83,4 +109,12 @@ def create_table_sql(model: type[Event], database: str) -> str:
 
 def table_models() -> tuple[type[Event], ...]:
     """Every event model that has a warehouse table, in creation order."""
-    return (EnrichedRow, StoreOutcomeRow, EffectUpdate)
+    return (
+        EnrichedRow,
+        StoreOutcomeRow,
+        EffectUpdate,
+        ModelStatus,
+        IngestionCoverage,
+        LiftTestRecord,
+        Recommendation,
+    )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from clickhouse_connect.driver.client import Client
 
 from liftos.events import Event
-from liftos.warehouse.ddl import column_types, create_table_sql, table_models
+from liftos.warehouse.ddl import column_types, create_table_sql, plain_identifier, table_models
 
 __all__ = ["apply_migrations", "layout_differences", "pending_statements"]
 
@@ -30,6 +30,7 @@ def _live_columns(client: Client, database: str, table: str) -> dict[str, str]:
 
 def _add_columns_sql(model: type[Event], database: str, live: dict[str, str]) -> list[str]:
     assert model.TABLE is not None
+    plain_identifier(database)
     wanted = column_types(model)
     statements: list[str] = []
     previous: str | None = None
@@ -56,8 +57,12 @@ def pending_statements(client: Client, database: str) -> list[str]:
 
 
 def apply_migrations(client: Client, database: str) -> list[str]:
-    """Create the database, tables and missing columns; returns the statements executed."""
-    client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    """Create the database, tables and missing columns; returns the statements executed.
+
+    Raises:
+        ValueError: ``database`` is not a plain identifier (it is written into the DDL).
+    """
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{plain_identifier(database)}`")
     statements = pending_statements(client, database)
     for statement in statements:
         client.command(statement)

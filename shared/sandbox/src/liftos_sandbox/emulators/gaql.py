@@ -1,8 +1,8 @@
 """A small GAQL parser: the subset the connectors use for campaign / ad-group daily metrics.
 
-``SELECT <fields> FROM campaign|ad_group|customer [WHERE <cond> [AND <cond>]…] [ORDER BY f [ASC|DESC], …]
-[LIMIT n]`` with conditions ``=, !=, >, >=, <, <=, IN (…), NOT IN (…), BETWEEN 'a' AND 'b',
-DURING LAST_N_DAYS``. Errors carry the Google Ads ``QueryError`` enum name.
+``SELECT <fields> FROM campaign|ad_group|customer|customer_client [WHERE <cond> [AND <cond>]…]
+[ORDER BY f [ASC|DESC], …] [LIMIT n]`` with conditions ``=, !=, >, >=, <, <=, IN (…), NOT IN (…),
+BETWEEN 'a' AND 'b', DURING LAST_N_DAYS``. Errors carry the Google Ads ``QueryError`` enum name.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 __all__ = ["Condition", "GaqlError", "GaqlQuery", "date_bounds", "parse_gaql"]
 
-RESOURCES = ("campaign", "ad_group", "customer")
+RESOURCES = ("campaign", "ad_group", "customer", "customer_client")
 _QUERY = re.compile(
     r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<resource>\w+)"
     r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>.+?))?(?:\s+LIMIT\s+(?P<limit>\d+))?"

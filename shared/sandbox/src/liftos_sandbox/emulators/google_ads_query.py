@@ -17,7 +17,15 @@ import pandas as pd
 from liftos_sandbox.emulators.breakdowns import GOOGLE_SEGMENTS, Dimension, expand_breakdowns
 from liftos_sandbox.emulators.gaql import GaqlError, GaqlQuery, date_bounds
 
-__all__ = ["FIELDS", "CustomerInfo", "camel_path", "render_rows", "select_rows"]
+__all__ = [
+    "FIELDS",
+    "CustomerInfo",
+    "camel_path",
+    "directory_rows",
+    "is_directory_query",
+    "render_rows",
+    "select_rows",
+]
 
 _METRIC_COLUMNS = ["spend_micros", "impressions", "clicks", "conv_micro", "revenue_cents"]
 _ATTRIBUTES = (
@@ -37,6 +45,19 @@ _ATTRIBUTES = (
     "ad_group.campaign",
     "ad_group.status",
 )
+#: The account directory: ``FROM customer_client`` (a manager's hierarchy) and ``customer.manager``.
+CUSTOMER_CLIENT_FIELDS = (
+    "customer_client.client_customer",
+    "customer_client.id",
+    "customer_client.descriptive_name",
+    "customer_client.currency_code",
+    "customer_client.time_zone",
+    "customer_client.manager",
+    "customer_client.level",
+    "customer_client.status",
+    "customer_client.resource_name",
+    "customer.manager",
+)
 _SEGMENTS = ("segments.date", *GOOGLE_SEGMENTS)
 _METRICS = (
     "metrics.cost_micros",
@@ -47,7 +68,7 @@ _METRICS = (
     "metrics.ctr",
     "metrics.average_cpc",
 )
-FIELDS = frozenset((*_ATTRIBUTES, *_SEGMENTS, *_METRICS))
+FIELDS = frozenset((*_ATTRIBUTES, *_SEGMENTS, *_METRICS, *CUSTOMER_CLIENT_FIELDS))
 _GRAIN = {
     "customer": ["account_id"],
     "campaign": ["account_id", "campaign_id"],
@@ -72,6 +93,7 @@ class CustomerInfo:
     name: str
     currency: str
     timezone: str
+    manager: bool = False
 
 
 def camel_path(field: str) -> str:
@@ -181,6 +203,8 @@ def _set(row: dict[str, Any], path: str, value: Any) -> None:
 
 def _value(field: str, rec: dict[Any, Any], customer: CustomerInfo) -> Any:
     """The JSON value of one selected field for one aggregated record."""
+    if field.startswith("customer_client."):
+        return rec.get(field)
     cid = customer.customer_id
     campaign_rn = f"customers/{cid}/campaigns/{rec.get('campaign_id')}"
     values: dict[str, Any] = {
@@ -189,6 +213,7 @@ def _value(field: str, rec: dict[Any, Any], customer: CustomerInfo) -> Any:
         "customer.currency_code": customer.currency,
         "customer.descriptive_name": customer.name,
         "customer.time_zone": customer.timezone,
+        "customer.manager": customer.manager,
         "campaign.id": str(rec.get("campaign_id")),
         "campaign.name": rec.get("campaign_name"),
         "campaign.resource_name": campaign_rn,
@@ -200,13 +225,13 @@ def _value(field: str, rec: dict[Any, Any], customer: CustomerInfo) -> Any:
         "ad_group.campaign": campaign_rn,
         "ad_group.status": "ENABLED",
         "segments.date": rec.get("date_iso"),
-        "metrics.cost_micros": str(int(rec["metrics.cost_micros"])),
-        "metrics.impressions": str(int(rec["metrics.impressions"])),
-        "metrics.clicks": str(int(rec["metrics.clicks"])),
-        "metrics.conversions": float(rec["metrics.conversions"]),
-        "metrics.conversions_value": float(rec["metrics.conversions_value"]),
-        "metrics.ctr": float(rec["metrics.ctr"]),
-        "metrics.average_cpc": float(rec["metrics.average_cpc"]),
+        "metrics.cost_micros": str(int(rec.get("metrics.cost_micros", 0))),
+        "metrics.impressions": str(int(rec.get("metrics.impressions", 0))),
+        "metrics.clicks": str(int(rec.get("metrics.clicks", 0))),
+        "metrics.conversions": float(rec.get("metrics.conversions", 0)),
+        "metrics.conversions_value": float(rec.get("metrics.conversions_value", 0)),
+        "metrics.ctr": float(rec.get("metrics.ctr", 0)),
+        "metrics.average_cpc": float(rec.get("metrics.average_cpc", 0)),
     }
     return values[field] if field in values else rec.get(field)
 
@@ -226,3 +251,40 @@ def render_rows(frame: pd.DataFrame, query: GaqlQuery, customer: CustomerInfo) -
             _set(row, camel_path(field), _value(field, rec, customer))
         out.append(row)
     return out
+
+
+def is_directory_query(query: GaqlQuery) -> bool:
+    """``FROM customer_client``, or ``FROM customer`` without metrics or segments (attributes only)."""
+    if query.resource == "customer_client":
+        return True
+    return query.resource == "customer" and not any(
+        f.startswith(("metrics.", "segments.")) for f in query.fields
+    )
+
+
+def directory_rows(query: GaqlQuery, customer: CustomerInfo, clients: list[CustomerInfo]) -> pd.DataFrame:
+    """Rows of a directory query on ``customer``: itself (level 0) and, for a manager, its ``clients``
+    (level 1), filtered by ``customer_client.level`` conditions."""
+    if query.resource == "customer":
+        return pd.DataFrame([{"account_id": customer.customer_id}])
+    members = [(customer, 0), *((c, 1) for c in clients)] if customer.manager else [(customer, 0)]
+    root = customer.customer_id
+    records = [
+        {
+            "customer_client.resource_name": f"customers/{root}/customerClients/{c.customer_id}",
+            "customer_client.client_customer": f"customers/{c.customer_id}",
+            "customer_client.id": c.customer_id,
+            "customer_client.descriptive_name": c.name,
+            "customer_client.currency_code": c.currency,
+            "customer_client.time_zone": c.timezone,
+            "customer_client.manager": c.manager,
+            "customer_client.level": level,
+            "customer_client.status": "ENABLED",
+        }
+        for c, level in members
+    ]
+    frame = pd.DataFrame(records)
+    for cond in (c for c in query.conditions if c.field == "customer_client.level"):
+        frame = frame[_matches(frame["customer_client.level"], cond.op, cond.values)]
+    frame["customer_client.level"] = frame["customer_client.level"].astype(str)  # int64 in proto3 JSON
+    return frame.reset_index(drop=True)

@@ -9,6 +9,9 @@ Routes:
   ``pageSize`` is refused with PAGE_SIZE_NOT_SUPPORTED as since v17), ``fieldMask``, ``requestId``;
 - ``POST /v{N}/customers/{cid}/googleAds:searchStream`` → JSON array of batches.
 
+``FROM customer_client`` on the manager lists its hierarchy (itself at level 0, its client customers at
+level 1, with ``currency_code`` / ``time_zone``), the way account discovery reads it.
+
 Errors are ``{"error": {code, message, status, details: [GoogleAdsFailure]}}`` (array-wrapped for
 searchStream, as the streaming REST surface sends them).
 """
@@ -34,6 +37,8 @@ from liftos_sandbox.emulators.google_ads_query import (
     FIELDS,
     CustomerInfo,
     camel_path,
+    directory_rows,
+    is_directory_query,
     render_rows,
     select_rows,
 )
@@ -76,6 +81,7 @@ class GoogleAdsConfig:
     stream_batch: int = 10_000
     quota: Window = field(default_factory=lambda: Window(limit=10_000, seconds=86_400.0))
     burst: Window = field(default_factory=lambda: Window(limit=600, seconds=60.0))
+    revoked: bool = False
 
 
 class GoogleAdsError(Exception):
@@ -142,6 +148,11 @@ class GoogleAdsEmulator:
             return json_response({"error": "invalid_client", "error_description": "Unauthorized"}, status=401)
         if form.get("refresh_token") != creds["refresh_token"]:
             return json_response({"error": "invalid_grant", "error_description": "Bad Request"}, status=400)
+        if self.config.revoked:
+            return json_response(
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                status=400,
+            )
         token = (
             "ya29.emu-"
             + hashlib.blake2b(f"{self.world.seed}:{next(self._counter)}".encode(), digest_size=24).hexdigest()
@@ -301,6 +312,9 @@ class GoogleAdsEmulator:
             )
         try:
             query = parse_gaql(str(body["query"]), FIELDS)
+            if is_directory_query(query):
+                clients = [self._customer(c) for c in sorted(self._customers)]
+                return query, directory_rows(query, self._customer(cid), clients), body
             if cid == self._manager and any(f.startswith("metrics.") for f in query.fields):
                 raise GaqlError(
                     "REQUESTED_METRICS_FOR_MANAGER", "Metrics cannot be requested for a manager account."
@@ -311,7 +325,9 @@ class GoogleAdsEmulator:
         return query, rows, body
 
     def _customer(self, cid: str) -> CustomerInfo:
-        record = self._customers.get(cid, {"name": "Manager", "currency": "USD", "timezone": "UTC"})
+        if cid == self._manager:
+            return CustomerInfo(cid, "Manager", "USD", "UTC", manager=True)
+        record = self._customers[cid]
         return CustomerInfo(cid, str(record["name"]), str(record["currency"]), str(record["timezone"]))
 
     def _page_token(self, request: web.Request, query: GaqlQuery, offset: int) -> str:

@@ -1,6 +1,7 @@
 """Klaviyo API emulator (JSON:API, revision-headed).
 
-Routes: ``GET /api/campaigns`` (channel filter required), ``GET /api/flows``, ``GET /api/metrics``,
+Routes: ``GET /api/accounts`` (the key's account: time zone, currency), ``GET /api/campaigns``
+(channel filter required), ``GET /api/flows``, ``GET /api/metrics``,
 ``POST /api/metric-aggregates`` (the store's Placed Order count / revenue per day: the business
 outcome), ``POST /api/campaign-values-reports``, ``POST /api/flow-values-reports``. Trailing
 slashes are accepted. Auth is ``Authorization: Klaviyo-API-Key pk_…``; ``revision`` is required.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from aiohttp import web
 
@@ -29,6 +31,7 @@ from liftos_sandbox.emulators.klaviyo_filters import FilterError, parse_filter
 from liftos_sandbox.emulators.klaviyo_reports import (
     STATISTICS,
     KlaviyoInputError,
+    aggregate_by_message,
     aggregate_metric,
     report_statistics,
     resolve_timeframe,
@@ -48,6 +51,7 @@ TIERS: dict[str, tuple[Window, ...]] = {
     "REPORT": (Window(1, 1.0), Window(2, 60.0), Window(225, 86_400.0)),
 }
 _ENDPOINT_TIER = {
+    "accounts": "S",
     "campaigns": "M",
     "flows": "M",
     "metrics": "M",
@@ -55,7 +59,22 @@ _ENDPOINT_TIER = {
     "campaign-values-reports": "REPORT",
     "flow-values-reports": "REPORT",
 }
-_METRICS = ("Placed Order", "Received Email", "Opened Email", "Clicked Email")
+_METRICS = (
+    "Placed Order",
+    "Received Email",
+    "Opened Email",
+    "Clicked Email",
+    "Bounced Email",
+    "Unsubscribed from Email Marketing",
+)
+#: Daily column of the World behind each email metric (counts per message and day).
+_METRIC_COLUMNS = {
+    "Received Email": "delivered",
+    "Opened Email": "opens",
+    "Clicked Email": "clicks",
+    "Bounced Email": "bounces",
+    "Unsubscribed from Email Marketing": "unsubscribes",
+}
 _REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
 
 
@@ -66,6 +85,7 @@ class KlaviyoConfig:
     rate_limits: bool = True
     report_page_size: int = 500
     metrics_page_size: int = 200
+    revoked: bool = False
 
 
 @dataclass
@@ -88,6 +108,7 @@ class KlaviyoEmulator:
     def add_routes(self, app: web.Application) -> None:
         """Register the /api routes (with and without trailing slash)."""
         for path, method, handler in (
+            ("accounts", "GET", self.accounts),
             ("campaigns", "GET", self.campaigns),
             ("flows", "GET", self.flows),
             ("metrics", "GET", self.metrics),
@@ -162,7 +183,8 @@ class KlaviyoEmulator:
                 "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
             ), {}
         expected = self.world.credentials["klaviyo"]["api_key"]
-        if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(key.strip(), expected):
+        valid = scheme == "Klaviyo-API-Key" and hmac.compare_digest(key.strip(), expected)
+        if not valid or self.config.revoked:
             return self.error(
                 401,
                 "authentication_failed",
@@ -318,6 +340,36 @@ class KlaviyoEmulator:
             "links": {"self": f"{base}/api/flows/{fid}/"},
         }
 
+    async def accounts(self, request: web.Request) -> web.Response:
+        """``GET /api/accounts``: the one account of the API key (time zone, preferred currency)."""
+        refused, headers = self._gate(request, "accounts")
+        if refused is not None:
+            return refused
+        record = self.world.channel_accounts("klaviyo").iloc[0]
+        public = str(record["account_id"])
+        item = {
+            "type": "account",
+            "id": public,
+            "attributes": {
+                "test_account": False,
+                "contact_information": {
+                    "default_sender_name": str(record["name"]),
+                    "default_sender_email": "hello@example.com",
+                    "website_url": "https://example.com",
+                    "organization_name": str(record["name"]),
+                    "street_address": {"address1": "", "city": "", "country": "", "zip": ""},
+                },
+                "industry": "Retail",
+                "timezone": str(record["timezone"]),
+                "preferred_currency": str(record["currency"]),
+                "public_api_key": public,
+                "locale": "en-US",
+            },
+            "links": {"self": f"{self._base(request)}/api/accounts/{public}/"},
+        }
+        links = {"self": str(request.url), "next": None, "prev": None}
+        return json_response({"data": [item], "links": links}, headers=headers, content_type=JSONAPI)
+
     async def campaigns(self, request: web.Request) -> web.Response:
         """``GET /api/campaigns``: requires ``filter=equals(messages.channel,'email'|'sms'|…)``."""
         refused, headers = self._gate(request, "campaigns")
@@ -426,17 +478,42 @@ class KlaviyoEmulator:
 
     def _metric_series(self, metric_id: str) -> pd.DataFrame:
         """Daily (date, count, sum_value) of one metric."""
-        name = next((n for n, i in self._metric_ids.items() if i == metric_id), None)
-        if name is None:
-            raise KlaviyoInputError(f"Metric '{metric_id}' does not exist.", "/data/attributes/metric_id")
+        name = self._metric_name(metric_id)
         if name == "Placed Order":
             out = self.world.outcome.rename(columns={"orders": "count", "revenue": "sum_value"})
             return out[["date", "count", "sum_value"]]
-        column = {"Received Email": "recipients", "Opened Email": "opens", "Clicked Email": "clicks"}[name]
-        daily = self._daily.groupby("date")[column].sum()
-        if name == "Received Email":
-            daily = daily - self._daily.groupby("date")["bounces"].sum()
+        cells = self._message_cells(name)
+        daily = cells.groupby("date")["count"].sum()
         return pd.DataFrame({"date": daily.index, "count": daily.to_numpy(), "sum_value": 0.0})
+
+    def _metric_name(self, metric_id: str) -> str:
+        name = next((n for n, i in self._metric_ids.items() if i == metric_id), None)
+        if name is None:
+            raise KlaviyoInputError(f"Metric '{metric_id}' does not exist.", "/data/attributes/metric_id")
+        return name
+
+    def _message_cells(self, name: str) -> pd.DataFrame:
+        """(date, message, flow, count, sum_value) of one metric per message and day; Placed Order
+        counts the orders (and value) credited to each message."""
+        daily = self._daily
+        is_flow = daily["kind"] == "flow"
+        base = pd.DataFrame(
+            {
+                "date": daily["date"],
+                "message": daily["campaign_id"].astype(str).map(self._message_id),
+                "flow": daily["campaign_id"].astype(str).where(is_flow, ""),
+            }
+        )
+        if name == "Placed Order":
+            return base.assign(
+                count=np.rint(daily["conv_micro"].to_numpy() / 1e6), sum_value=daily["revenue_cents"] / 100.0
+            )
+        column = (
+            daily["recipients"] - daily["bounces"]
+            if name == "Received Email"
+            else daily[_METRIC_COLUMNS[name]]
+        )
+        return base.assign(count=column.to_numpy(), sum_value=0.0)
 
     @staticmethod
     def _datetime_window(filters: Any) -> tuple[date, date]:
@@ -473,26 +550,45 @@ class KlaviyoEmulator:
                     "/data/attributes/measurements",
                 )
             first, last = self._datetime_window(attrs.get("filter"))
-            result = aggregate_metric(
-                self._metric_series(str(attrs.get("metric_id"))),
-                first,
-                last,
-                str(attrs.get("interval") or "day"),
-                measurements,
-                str(attrs.get("timezone") or "UTC"),
-            )
+            result = self._aggregate(attrs, first, last, measurements)
+            offset = self._cursor_of(attrs.get("page_cursor"))
         except (KlaviyoInputError, FilterError) as error:
             return self._input_error(error)
+        size = int(attrs.get("page_size") or 500)
+        end = min(offset + size, len(result["data"]))
+        page = {"dates": result["dates"], "data": result["data"][offset:end]}
         uid = hashlib.blake2b(f"{attrs}".encode(), digest_size=16).hexdigest()
-        links = {"self": str(request.url), "next": None, "prev": None}
+        links = {
+            "self": str(request.url),
+            "next": str(request.url.with_query({"page_cursor": self._cursor(end)}))
+            if end < len(result["data"])
+            else None,
+            "prev": None,
+        }
         return json_response(
             {
-                "data": {"type": "metric-aggregate", "id": uid, "attributes": result, "links": links},
+                "data": {"type": "metric-aggregate", "id": uid, "attributes": page, "links": links},
                 "links": links,
             },
             headers=headers,
             content_type=JSONAPI,
         )
+
+    def _aggregate(
+        self, attrs: Mapping[str, Any], first: date, last: date, measurements: list[str]
+    ) -> dict[str, Any]:
+        interval, timezone = str(attrs.get("interval") or "day"), str(attrs.get("timezone") or "UTC")
+        by = attrs.get("by") or []
+        if not by:
+            series = self._metric_series(str(attrs.get("metric_id")))
+            return aggregate_metric(series, first, last, interval, measurements, timezone)
+        if interval != "day":
+            raise KlaviyoInputError(
+                "The emulator groups by message for interval 'day' only.", "/data/attributes"
+            )
+        name = self._metric_name(str(attrs.get("metric_id")))
+        total = self._metric_series(str(attrs.get("metric_id"))) if name == "Placed Order" else None
+        return aggregate_by_message(self._message_cells(name), total, first, last, by, measurements, timezone)
 
     async def campaign_values(self, request: web.Request) -> web.Response:
         """``POST /api/campaign-values-reports``."""

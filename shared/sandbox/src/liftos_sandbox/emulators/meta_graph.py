@@ -3,6 +3,7 @@
 Routes (``{v}`` is e.g. ``v26.0``):
 
 - ``GET  /{v}/me/adaccounts`` — paged list of the token's ad accounts;
+- ``GET  /{v}/me/permissions`` — the token's granted permissions (``ads_read`` …);
 - ``GET  /{v}/act_{id}/insights`` and ``/{v}/{campaign|adset|ad id}/insights`` — sync insights;
 - ``POST`` to the same paths — starts an async report run, ``{"report_run_id": …}``;
 - ``GET  /{v}/{report_run_id}`` — ``async_status`` / ``async_percent_completion``, advancing per poll;
@@ -61,6 +62,8 @@ class MetaConfig:
     async_polls: int = 4
     default_limit: int = 25
     max_limit: int = 5000
+    revoked: bool = False
+    permissions: tuple[str, ...] = ("ads_read", "business_management", "public_profile")
 
 
 @dataclass
@@ -98,6 +101,7 @@ class MetaEmulator:
     def add_routes(self, app: web.Application) -> None:
         """Register the Graph routes on ``app``."""
         app.router.add_get(r"/v{version:\d+\.\d+}/me/adaccounts", self.adaccounts)
+        app.router.add_get(r"/v{version:\d+\.\d+}/me/permissions", self.permissions)
         app.router.add_route("*", r"/v{version:\d+\.\d+}/{node:[A-Za-z0-9_]+}/insights", self.insights)
         app.router.add_get(r"/v{version:\d+\.\d+}/{node:[A-Za-z0-9_]+}", self.node)
         app.router.add_get(r"/v{version:\d+\.\d+}/{node:[A-Za-z0-9_]+}/", self.node)
@@ -227,6 +231,13 @@ class MetaEmulator:
             raise MetaError("An access token is required to request this resource.", code=104)
         if not hmac.compare_digest(token, expected):
             raise MetaError("Invalid OAuth access token - Cannot parse access token", code=190)
+        if self.config.revoked:
+            raise MetaError(
+                "Error validating access token: The session has been invalidated because the user "
+                "changed their password or Facebook has changed the session for security reasons.",
+                code=190,
+                subcode=460,
+            )
         proof = params.get("appsecret_proof")
         if proof is not None:
             secret = self.world.credentials["meta"]["app_secret"].encode()
@@ -299,6 +310,17 @@ class MetaEmulator:
             return json_response(body, headers=self._usage_headers(None))
         except MetaError as error:
             return self.error(error, self._usage_headers(None))
+
+    async def permissions(self, request: web.Request) -> web.Response:
+        """``GET /me/permissions``: ``{"data": [{"permission", "status"}]}`` of the token."""
+        try:
+            params = await self._params(request)
+            self._authorise(request, params)
+            self._rate_check(None, params.get("access_token", ""))
+        except MetaError as error:
+            return self.error(error, self._usage_headers(None))
+        rows = [{"permission": p, "status": "granted"} for p in self.config.permissions]
+        return json_response({"data": rows}, headers=self._usage_headers(None))
 
     def _account_node(self, account_id: str, fields: list[str]) -> dict[str, Any]:
         row = self._accounts.loc[account_id]

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Clock", "FixedWindowLimiter", "Window"]
+__all__ = ["Clock", "EmulatedClock", "FixedWindowLimiter", "Window"]
 
 Clock = Callable[[], float]
 
@@ -62,3 +62,23 @@ class FixedWindowLimiter:
             if left < best[0]:
                 best = (max(left, 0), (slot + 1) * window.seconds - now)
         return best
+
+
+class EmulatedClock:
+    """A clock for an emulator whose limits should be honoured without waiting: the client's waits
+    (``sleep``, given as its retry policy's sleep) advance it, the emulator's limiters read it."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.start = self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance by ``seconds`` (no real time passes)."""
+        self.now += seconds
+
+    @property
+    def elapsed(self) -> float:
+        """Emulated seconds since creation."""
+        return self.now - self.start

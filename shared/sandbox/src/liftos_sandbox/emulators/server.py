@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from liftos.runtime import check_port_free
 from liftos_sandbox.emulators.faults import FaultInjector, FaultKind
 from liftos_sandbox.emulators.google_ads_rest import TOKEN_PATHS, GoogleAdsConfig, GoogleAdsEmulator
 from liftos_sandbox.emulators.klaviyo_rest import KlaviyoConfig, KlaviyoEmulator
@@ -134,13 +135,19 @@ def serve(
     end: date | None = None,
     entities: int | None = None,
     rate_limits: bool = True,
+    revoked: tuple[str, ...] = (),
 ) -> None:
     """Simulate the world for (seed, scenario, start, end, entities) and serve it until SIGINT/SIGTERM.
 
     ``rate_limits=False`` lifts Klaviyo's documented rate tiers (its reports tier allows 2 calls a
-    minute, which makes a multi-year daily backfill take hours, as on the real platform).
+    minute, as on the real platform). ``revoked`` names platforms (``meta``, ``google_ads``,
+    ``klaviyo``) whose credentials are refused as revoked.
     """
     from liftos_sandbox.world import WorldSpec, simulate_world  # the simulator is optional at import
+
+    check_port_free(
+        host, port, "the sandbox emulators", fix="stop what listens there or choose another --port"
+    )
 
     spec_kwargs: dict[str, Any] = {"seed": seed, "scenario": scenario}
     if start is not None:
@@ -150,8 +157,15 @@ def serve(
     if entities is not None:
         spec_kwargs["entities_per_channel"] = entities
     world = simulate_world(WorldSpec(**spec_kwargs))
+    unknown = set(revoked) - {"meta", "google_ads", "klaviyo"}
+    if unknown:
+        raise ValueError(f"cannot revoke unknown platforms {sorted(unknown)}")
     config = EmulatorConfig(
-        klaviyo=KlaviyoConfig(rate_limits=rate_limits), fault_rate=fault_rate, latency_ms=latency_ms
+        meta=MetaConfig(revoked="meta" in revoked),
+        google_ads=GoogleAdsConfig(revoked="google_ads" in revoked),
+        klaviyo=KlaviyoConfig(rate_limits=rate_limits, revoked="klaviyo" in revoked),
+        fault_rate=fault_rate,
+        latency_ms=latency_ms,
     )
     app = build_app(world, config)
     web.run_app(app, host=host, port=port, print=lambda text: print(text, flush=True))  # noqa: T201

@@ -48,6 +48,7 @@ __all__ = [
     "Summary",
     "econml_results",
     "fit_linear_dml",
+    "mixture_quantiles",
     "nuisance_alphas",
     "nuisance_models",
     "summarise",
@@ -56,7 +57,6 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 Weights = Callable[[int], FloatArray]  # draw index -> weights per padded period (T + lag - 1,)
 _ALPHAS = np.logspace(-3, 3, 13)
-_NORMAL_GRID = norm.ppf((np.arange(50) + 0.5) / 50)  # equally likely standard-normal points
 S_SHAPE_NOTE = (
     "mROAS is above iROAS: the fitted curve is S-shaped below current spend, so the next unit of spend "
     "is estimated to return more than the average unit so far."
@@ -175,13 +175,35 @@ class Summary:
     p_value: float
 
 
+def mixture_quantiles(values: FloatArray, sds: FloatArray, probabilities: FloatArray) -> FloatArray:
+    """Quantiles ``(Q,)`` of the equal mixture of ``N(values_k, sds_k²)`` ``(S,)`` at ``probabilities``
+    ``(Q,)``, exact to 1e-9 of the mixture's spread (bisection on its CDF; a zero SD is a point mass;
+    where the CDF is flat at a probability, the middle of the flat stretch)."""
+    spread = float(np.sqrt(np.mean(sds**2) + np.var(values))) or max(float(np.abs(values).max()), 1.0)
+    sd = np.maximum(sds, 1e-12 * spread)[None, :]
+    target = np.asarray(probabilities, dtype=np.float64)
+
+    def search(strict: bool) -> FloatArray:
+        low = np.full(len(target), float(np.min(values - 10.0 * sds)) - spread)
+        high = np.full(len(target), float(np.max(values + 10.0 * sds)) + spread)
+        while float(np.max(high - low)) > 1e-9 * spread:
+            mid = 0.5 * (low + high)
+            cdf = norm.cdf((mid[:, None] - values[None, :]) / sd).mean(axis=1)
+            left = cdf < target if strict else cdf <= target
+            low, high = np.where(left, mid, low), np.where(left, high, mid)
+        return 0.5 * (low + high)
+
+    return np.asarray(0.5 * (search(True) + search(False)), dtype=np.float64)
+
+
 def summarise(values: FloatArray, sds: FloatArray, level: float) -> Summary:
-    """The equal mixture of ``N(values_k, sds_k²)`` ``(S,)``: median, ``level`` interval, p-value."""
-    samples = (values[:, None] + sds[:, None] * _NORMAL_GRID[None, :]).ravel()
+    """The equal mixture of ``N(values_k, sds_k²)`` ``(S,)``: median, ``level`` interval (its exact
+    quantiles) and the two-sided p-value of effect = 0 (normal with the mixture's mean and SD)."""
+    values, sds = np.asarray(values, dtype=np.float64), np.asarray(sds, dtype=np.float64)
     alpha = (1.0 - level) / 2.0
-    low, point, high = np.quantile(samples, [alpha, 0.5, 1.0 - alpha])
-    sd = float(samples.std())
-    p_value = float(2.0 * norm.sf(abs(samples.mean()) / sd)) if sd > 0 else 1.0
+    low, point, high = mixture_quantiles(values, sds, np.array([alpha, 0.5, 1.0 - alpha]))
+    sd = float(np.sqrt(np.mean(sds**2) + np.var(values)))
+    p_value = float(2.0 * norm.sf(abs(float(values.mean())) / sd)) if sd > 0 else 1.0
     return Summary(float(point), float(low), float(high), p_value)
 
 

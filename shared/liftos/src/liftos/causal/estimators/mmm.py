@@ -29,6 +29,7 @@ from liftos.causal.fit import (
     forecast_accuracy,
     one_step_residuals,
     response_curve,
+    used_lift_tests,
 )
 from liftos.causal.frames import MULTIPLIERS, decomposition_frame, response_frame
 from liftos.causal.lift import LiftTest
@@ -237,6 +238,9 @@ def _metadata(
         "hill_shape": dict(zip(data.channels, map(float, shape), strict=True)),
         "lift_tests": len(fit.problem.lifts),
         "lift_tests_given": len(tests),
+        "lift_tests_used": {
+            ch: [t.test_id for t in used_lift_tests(data, tests) if t.channel == ch] for ch in data.channels
+        },
         "seed": spec.seed,
         "treatment_assignment": spec.treatment_assignment,
         **data.metadata,

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 
 from liftos.errors import ConfigError
+from liftos.integrations.connector import CREDENTIALS_FIX
 from liftos.integrations.google_ads.settings import EXPIRY_MARGIN_S, GoogleAdsCredentials, customer_digits
 from liftos.integrations.http_core import HttpClient, Request
 from liftos.integrations.paginators import dig
@@ -18,12 +19,15 @@ class GoogleAuth:
         missing = [n for n in ("client_id", "client_secret", "refresh_token") if getattr(creds, n) is None]
         if missing:
             raise ConfigError(
-                f"Google Ads credentials missing: {missing} (arguments or LIFTOS_GOOGLE_ADS__*)"
+                f"Google Ads credentials missing: {missing} (arguments or LIFTOS_GOOGLE_ADS__*)",
+                fix=CREDENTIALS_FIX,
             )
         self.creds = creds
         self.token_http: HttpClient | None = None
         self._access: str | None = None
         self._expires_at = 0.0
+        #: The OAuth scopes of the last token (space-separated, as the token endpoint says them).
+        self.scope = ""
 
     async def apply(self, request: Request) -> Request:
         """Bearer token (fetched or renewed first when needed), developer-token, login-customer-id."""
@@ -59,6 +63,7 @@ class GoogleAuth:
         if not token:
             raise ConfigError("Google OAuth answered without an access_token")
         self._access = str(token)
+        self.scope = str(dig(body, ("scope",)) or "")
         self._expires_at = time.monotonic() + float(dig(body, ("expires_in",)) or 3600) - EXPIRY_MARGIN_S
 
     def secrets(self) -> Sequence[str]:

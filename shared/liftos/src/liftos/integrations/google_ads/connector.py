@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar, Unpack
 
 import pandas as pd
 import structlog
 
-from liftos.errors import DataError, TransientError
+from liftos.errors import ConfigError, DataError, TransientError
 from liftos.events import RequestSlice
 from liftos.integrations.connector import Connector, ConnectorOptions, DateLike, given_args, parse_date_range
 from liftos.integrations.cursors import SlicePlan, split_range
 from liftos.integrations.endpoints import RawRecord, iterate_pages, key_of
 from liftos.integrations.google_ads.auth import GoogleAuth
 from liftos.integrations.google_ads.endpoint_table import ENDPOINTS, GOOGLE_API, TOKEN_API
-from liftos.integrations.google_ads.queries import build_gaql, camel_path, key_fields
+from liftos.integrations.google_ads.queries import (
+    CUSTOMER,
+    CUSTOMER_CLIENTS,
+    build_gaql,
+    camel_path,
+    key_fields,
+)
 from liftos.integrations.google_ads.settings import (
     INT64_FIELDS,
     LOOKBACK_DAYS,
@@ -27,6 +34,7 @@ from liftos.integrations.google_ads.settings import (
 )
 from liftos.integrations.http_core import ApiErrors, HttpClient, NoAuth, make_async_client
 from liftos.integrations.paginators import dig
+from liftos.integrations.source_check import AccountInfo, SourceCheck
 
 _log = structlog.get_logger("liftos.integrations.google_ads")
 
@@ -39,13 +47,16 @@ class GoogleAdsConnector(Connector):
         client_id: OAuth client id.
         client_secret: OAuth client secret.
         refresh_token: OAuth refresh token.
-        customer_id: Customer to read (digits, dashes allowed); None discovers accessible customers.
+        customer_id: Customer to read (digits, dashes allowed); None (and no ``accounts`` setting)
+            reads every client customer under ``login_customer_id`` (``customer_client``), or every
+            accessible non-manager customer without a manager.
         login_customer_id: Manager customer id (``login-customer-id`` header).
         base_url: API host (an emulator URL in tests).
         token_url: OAuth token endpoint.
         api_version: e.g. ``v26``.
         options: ``lookback_days`` (default 30, the conversion window), ``policy``, ``metrics``,
-            ``timeout_s`` (default 120; :class:`~liftos.integrations.connector.ConnectorOptions`).
+            ``timeout_s`` (default 120), ``limits``
+            (:class:`~liftos.integrations.connector.ConnectorOptions`).
     """
 
     source: ClassVar[str] = SOURCE
@@ -85,8 +96,8 @@ class GoogleAdsConnector(Connector):
 
     @property
     def configured_account(self) -> str | None:
-        """The configured customer (``LIFTOS_GOOGLE_ADS__CUSTOMER_ID``), if any."""
-        return self.credentials.customer_id
+        """The listed customers (``accounts`` / ``customer_id``), comma-joined, if any."""
+        return ",".join(self._listed()) or None
 
     def all_streams(self) -> Sequence[str]:
         """Every GAQL stream."""
@@ -95,22 +106,73 @@ class GoogleAdsConnector(Connector):
     def _make_http(self) -> HttpClient:
         """The API client, and the token endpoint's client (absolute URL, no credentials attached)."""
         client = make_async_client(self.timeout_s)
-        self.google_auth.token_http = self.http_client("", NoAuth(), TOKEN_API, client)
+        # the token endpoint sees (and may echo) every secret, so its client knows them all
+        token_auth = NoAuth(known_secrets=self.google_auth.secrets)
+        self.google_auth.token_http = self.http_client(
+            self.credentials.token_url, token_auth, TOKEN_API, client
+        )
         return self.http_client(self.base_url, self.auth, self.api_errors, client)
 
     @property
     def _version(self) -> str:
         return self.credentials.api_version
 
+    def _listed(self) -> list[str]:
+        """The customers the settings list (``accounts``, or the single ``customer_id``)."""
+        listed = [*self.credentials.accounts, *filter(None, [self.credentials.customer_id])]
+        return list(dict.fromkeys(str(customer_digits(c)) for c in listed))
+
     async def accounts(self) -> list[str]:
-        """The configured customer, else every accessible customer except the manager."""
-        if self.credentials.customer_id:
-            return [str(customer_digits(self.credentials.customer_id))]
+        """The listed customers, else every client customer under the manager (``customer_client``),
+        else every accessible customer that is not a manager."""
+        return self._listed() or [info.account_id for info in await self._discovered()]
+
+    async def _search(self, customer: str, query: str) -> list[dict[str, Any]]:
+        return [row async for page in self._rows(customer, query) for row in page]
+
+    async def _discovered(self) -> list[AccountInfo]:
+        manager = customer_digits(self.credentials.login_customer_id)
+        if manager:
+            return await self._clients_of(manager)
         endpoint = ENDPOINTS["accessible_customers"]
         body = await self.http.send_json(endpoint.request(version=self._version), endpoint.name)
-        names = dig(body, ("resourceNames",)) or []
-        manager = customer_digits(self.credentials.login_customer_id)
-        return [cid for cid in (str(n).rsplit("/", 1)[-1] for n in names) if cid != manager]
+        found: list[AccountInfo] = []
+        for cid in (str(n).rsplit("/", 1)[-1] for n in dig(body, ("resourceNames",)) or []):
+            row = (await self._search(cid, CUSTOMER) or [{}])[0]
+            if dig(row, ("customer", "manager")):
+                found.extend(await self._clients_of(cid))
+            else:
+                found.append(_customer_info(cid, dig(row, ("customer",)) or {}))
+        return list({info.account_id: info for info in found}.values())
+
+    async def _clients_of(self, manager: str) -> list[AccountInfo]:
+        """Non-manager client customers directly under ``manager`` (``customer_client``, level 1)."""
+        rows = await self._search(manager, CUSTOMER_CLIENTS)
+        clients = [dig(row, ("customerClient",)) or {} for row in rows]
+        return [
+            _customer_info(str(c.get("id")), c)
+            for c in clients
+            if str(c.get("level")) == "1" and not c.get("manager") and c.get("status", "ENABLED") == "ENABLED"
+        ]
+
+    async def account_details(self) -> list[AccountInfo]:
+        """The customers to read with currency and time zone (listed ones are each queried)."""
+        listed = self._listed()
+        if not listed:
+            return await self._discovered()
+        found = []
+        for cid in listed:
+            rows = await self._search(cid, CUSTOMER)
+            if not rows:
+                raise ConfigError(f"google_ads: customer {cid} answered no customer row")
+            found.append(_customer_info(cid, dig(rows[0], ("customer",)) or {}))
+        return found
+
+    async def check(self) -> SourceCheck:
+        """Token refresh, the API version, every customer's attributes; the OAuth scope granted."""
+        base = await super().check()
+        scope = self.google_auth.scope
+        return replace(base, api_version=self._version, scopes=tuple(scope.split()) if scope else ())
 
     def slice_plan(self, stream: str) -> SlicePlan:
         """30-day slices, 30-day lookback (configurable)."""
@@ -183,6 +245,16 @@ class GoogleAdsConnector(Connector):
             for piece in _pieces(whole, STEP_DAYS):
                 out.extend((account, row) for row in await self.collect("ad_group_daily", account, piece))
         return out
+
+
+def _customer_info(cid: str, fields: Mapping[str, Any]) -> AccountInfo:
+    """An AccountInfo from a ``customer`` or ``customerClient`` JSON object."""
+    return AccountInfo(
+        cid,
+        str(fields.get("descriptiveName") or ""),
+        fields.get("currencyCode"),
+        fields.get("timeZone"),
+    )
 
 
 def _split(raw: str | None) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from liftos.errors import DataError
 from liftos.events import RawEvent
-from liftos.integrations.google_ads.settings import SOURCE, STREAM_QUERIES
+from liftos.integrations.google_ads.settings import PROJECT_TEMPLATE, SECRETS_TEMPLATE, SOURCE, STREAM_QUERIES
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
 from liftos.transformations.quality import CrossFieldRule
@@ -110,4 +110,6 @@ DEFINITION = SourceDefinition(
         default_platform=SOURCE,
     ),
     quality_rules=(CrossFieldRule("conversions", "clicks", channels=(SOURCE,)),),
+    project_template=PROJECT_TEMPLATE,
+    secrets_template=SECRETS_TEMPLATE,
 )

@@ -36,3 +36,16 @@ def key_fields(fields: Sequence[str], segments: Sequence[str]) -> tuple[str, ...
     resource_id = "adGroup.id" if any(f.startswith("ad_group.") for f in fields) else "campaign.id"
     extra = [camel_path(s) for s in segments if s != "segments.date"]
     return (resource_id, "segments.date", *extra)
+
+
+#: The client customers directly under a manager (level 1), with what ``liftos check`` lists.
+CUSTOMER_CLIENTS = (
+    "SELECT customer_client.client_customer, customer_client.id, customer_client.descriptive_name, "
+    "customer_client.currency_code, customer_client.time_zone, customer_client.manager, "
+    "customer_client.level, customer_client.status FROM customer_client WHERE customer_client.level <= 1"
+)
+#: One customer's own attributes.
+CUSTOMER = (
+    "SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.time_zone, "
+    "customer.manager FROM customer"
+)

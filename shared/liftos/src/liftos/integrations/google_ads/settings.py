@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from liftos.integrations.source_settings import SourceCredentials
 
 #: The source name: the ``source`` of raw events and the ``channel`` of rows.
 SOURCE = "google_ads"
@@ -45,10 +48,11 @@ STREAM_QUERIES: Mapping[str, tuple[str, ...]] = {
 INT64_FIELDS = ("metrics.cost_micros", "metrics.impressions", "metrics.clicks")
 
 
-class GoogleAdsCredentials(BaseSettings):
+class GoogleAdsCredentials(SourceCredentials):
     """Google Ads settings from arguments or ``LIFTOS_GOOGLE_ADS__*`` variables."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_GOOGLE_ADS__", extra="ignore", frozen=True)
+    project_section: ClassVar[str] = SOURCE
 
     developer_token: SecretStr | None = None
     client_id: str | None = None
@@ -63,3 +67,22 @@ class GoogleAdsCredentials(BaseSettings):
 
 def customer_digits(value: str | None) -> str | None:
     return None if value is None else value.replace("-", "").strip()
+
+
+#: The commented table ``liftos init`` writes into ``liftos.toml`` (``#?`` lines: with ``--base-url``).
+PROJECT_TEMPLATE = """\
+[sources.google_ads]
+accounts = []                   # empty: every client customer under the manager below
+# login_customer_id = "123-456-7890"   # your manager (MCC) account; may also live in the secrets file
+#? base_url = "{base_url}"
+#? token_url = "{base_url}/token"
+"""
+#: The commented table ``liftos init`` writes into ``liftos.secrets.toml``.
+SECRETS_TEMPLATE = """\
+[sources.google_ads]
+# client_id = ""
+# client_secret = ""
+# refresh_token = ""
+# developer_token = ""          # optional since Sep 2026
+# login_customer_id = ""        # manager account whose clients are read
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from liftos.errors import ConfigError
+from liftos.integrations.connector import CREDENTIALS_FIX
 from liftos.integrations.http_core import HttpClient, Request
 from liftos.integrations.klaviyo.settings import JSONAPI, KlaviyoCredentials
 
@@ -14,7 +15,9 @@ class KlaviyoAuth:
 
     def __init__(self, creds: KlaviyoCredentials) -> None:
         if creds.api_key is None:
-            raise ConfigError("Klaviyo api_key is missing (argument or LIFTOS_KLAVIYO__API_KEY)")
+            raise ConfigError(
+                "Klaviyo api_key is missing (argument or LIFTOS_KLAVIYO__API_KEY)", fix=CREDENTIALS_FIX
+            )
         self._key = creds.api_key
         self._revision = creds.revision
 

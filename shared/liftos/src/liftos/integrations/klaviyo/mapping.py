@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 
 from liftos.errors import DataError
 from liftos.events import RawEvent
-from liftos.integrations.klaviyo.settings import REPORT_KIND, SOURCE
+from liftos.integrations.klaviyo.settings import PROJECT_TEMPLATE, REPORT_KIND, SECRETS_TEMPLATE, SOURCE
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
 from liftos.transformations.raw_events import OutputRow, skip
@@ -38,11 +39,23 @@ def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[O
     Klaviyo reports no spend: ``spend`` is the documented estimate recipients x
     ``context.email_cost_per_recipient``. ``impressions`` = recipients, ``clicks`` = clicks,
     ``conversions`` / ``revenue`` = the report's conversions / conversion_value (Placed Order).
-    The day is the request window (``request_slice.start``; the payload carries none). Klaviyo
-    records carry no currency: the account lookup of the context, else the reporting currency.
+    The day is the request window (``request_slice.start``; the payload carries none). Values
+    reports carry no currency: the account lookup of the context, else the reporting currency (the
+    daily ``message_daily`` records carry the account's, added by the connector).
     """
-    kind = REPORT_KIND[event.stream]
     on = tv.single_day(event.request_slice.start, event.request_slice.end, "report window")
+    return [_message_row(event, context, on, REPORT_KIND[event.stream])]
+
+
+def normalize_klaviyo_message_day(event: RawEvent, context: MappingContext) -> list[OutputRow]:
+    """One message-day of the metric aggregates (``message_daily``: the payload's ``date``, groupings and
+    statistics as in a values report) -> one NormalizedRow, mapped as :func:`normalize_klaviyo_report`."""
+    groupings = tv.dig(event.payload, "groupings")
+    kind = "flow" if isinstance(groupings, dict) and "flow_id" in groupings else "campaign"
+    return [_message_row(event, context, tv.day(event.payload.get("date"), "date"), kind)]
+
+
+def _message_row(event: RawEvent, context: MappingContext, on: date, kind: str) -> OutputRow:
     groupings, stats = tv.dig(event.payload, "groupings"), tv.dig(event.payload, "statistics")
     if not isinstance(groupings, dict) or not isinstance(stats, dict):
         raise DataError("expected groupings and statistics objects")
@@ -64,14 +77,16 @@ def normalize_klaviyo_report(event: RawEvent, context: MappingContext) -> list[O
         "revenue": tv.number(stats.get("conversion_value"), "statistics.conversion_value"),
         "extras": {k: tv.number(stats[k], f"statistics.{k}") for k in EXTRA_STATISTICS if k in stats},
     }
-    return [tv.build_marketing_row(event, context, context.currency_of(event.account_id), fields)]
+    currency = context.currency_of(event.account_id, event.payload.get("currency"))
+    return tv.build_marketing_row(event, context, currency, fields)
 
 
 def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[OutputRow]:
     """One day of the Placed Order aggregate → one StoreOutcomeRow (orders = count, revenue = sum_value).
 
     The date is the bucket's local date (the aggregate's time zone); revenue is converted from the
-    account currency (context lookup, else reporting) to the reporting currency.
+    account currency (the record's ``currency``, which the connector adds from the account, else the
+    context lookup, else reporting) to the reporting currency at the rate of the day.
     """
     p = event.payload
     if p.get("dimensions"):
@@ -83,7 +98,7 @@ def normalize_klaviyo_outcome(event: RawEvent, context: MappingContext) -> list[
         tv.build_outcome_row(
             event,
             context,
-            context.currency_of(event.account_id),
+            context.currency_of(event.account_id, p.get("currency")),
             tv.day(p.get("date"), "date"),
             tv.count(measurements.get("count"), "measurements.count"),
             tv.number(measurements.get("sum_value"), "measurements.sum_value"),
@@ -120,6 +135,7 @@ DEFINITION = SourceDefinition(
     mappers={
         "campaign_values": normalize_klaviyo_report,
         "flow_values": normalize_klaviyo_report,
+        "message_daily": normalize_klaviyo_message_day,
         "store_outcomes": normalize_klaviyo_outcome,
         "campaigns": skip,
         "flows": skip,
@@ -132,4 +148,6 @@ DEFINITION = SourceDefinition(
         default_platform="email",
         derive=_cost_estimate,
     ),
+    project_template=PROJECT_TEMPLATE,
+    secrets_template=SECRETS_TEMPLATE,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -32,8 +32,16 @@ def report_body(
     }
 
 
-def aggregate_body(metric_id: str, start: date, end: date, timezone: str) -> dict[str, Any]:
-    """A daily metric-aggregates request body (count and sum_value) for ``start..end``."""
+def aggregate_body(
+    metric_id: str,
+    start: date,
+    end: date,
+    timezone: str,
+    measurements: Sequence[str] = ("count", "sum_value"),
+    by: Sequence[str] = (),
+    page_cursor: str | None = None,
+) -> dict[str, Any]:
+    """A daily metric-aggregates request body for ``start..end`` (at most one year), grouped ``by``."""
     window = [
         f"greater-or-equal(datetime,{_midnight(start)})",
         f"less-than(datetime,{_midnight(end + timedelta(days=1))})",
@@ -43,10 +51,12 @@ def aggregate_body(metric_id: str, start: date, end: date, timezone: str) -> dic
             "type": "metric-aggregate",
             "attributes": {
                 "metric_id": metric_id,
-                "measurements": ["count", "sum_value"],
+                "measurements": list(measurements),
                 "interval": "day",
                 "filter": window,
                 "timezone": timezone,
+                **({"by": list(by), "page_size": 500} if by else {}),
+                **({"page_cursor": page_cursor} if page_cursor else {}),
             },
         }
     }
@@ -70,4 +80,52 @@ def explode_aggregate(attributes: Any, metric_id: str) -> list[dict[str, Any]]:
                     "measurements": {name: column[index] for name, column in values.items()},
                 }
             )
+    return out
+
+
+def join_message_days(
+    series: Mapping[str, Sequence[dict[str, Any]]],
+    measures: Mapping[str, str],
+    campaign_of: Mapping[str, str],
+    names: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Exploded per-message aggregates of several metrics -> one values-report-shaped record per
+    (day, message): ``{date, groupings: {<kind>_id, <kind>_message_id, <kind>_name, send_channel},
+    statistics: {...}}``.
+
+    ``series``: statistic -> records of :func:`explode_aggregate` grouped by ``[$message, $flow]``
+    (``conversions`` / ``conversion_value`` by the attributed pair); ``measures``: statistic -> the
+    measurement it reads (``count``, ``unique``, ``sum_value``). Records without a message (orders no
+    message is credited with: the store outcome counts them) are left out. ``recipients`` is
+    ``delivered + bounced`` when both are read. ``campaign_of`` maps a campaign
+    message to its campaign, ``names`` an entity id to its name.
+    """
+    days: dict[tuple[str, str, str], dict[str, float]] = {}
+    for statistic, records in series.items():
+        measure = measures[statistic]
+        for record in records:
+            message, flow = [*record["dimensions"], "", ""][:2]
+            if not message:
+                continue
+            key = (str(record["date"])[:10], str(message), str(flow))
+            days.setdefault(key, {})[statistic] = float(record["measurements"].get(measure) or 0)
+    out = []
+    for (day, message, flow), stats in sorted(days.items()):
+        if not any(stats.values()):
+            continue
+        if "delivered" in series and "bounced" in series:
+            stats["recipients"] = stats.get("delivered", 0.0) + stats.get("bounced", 0.0)
+        kind, entity = ("flow", flow) if flow else ("campaign", campaign_of.get(message, message))
+        out.append(
+            {
+                "date": day,
+                "groupings": {
+                    f"{kind}_id": entity,
+                    f"{kind}_message_id": message,
+                    f"{kind}_name": names.get(entity, ""),
+                    "send_channel": "email",
+                },
+                "statistics": stats,
+            }
+        )
     return out

@@ -6,7 +6,7 @@ Credentials (arguments win over environment variables)::
     LIFTOS_META__AD_ACCOUNT_ID (optional; discovered through /me/adaccounts when unset),
     LIFTOS_META__BASE_URL (default https://graph.facebook.com), LIFTOS_META__API_VERSION (default v26.0)
 
-Insights are read as async report runs (POST → poll ``async_status`` → page the results). A run
+Insights are read as async report runs (POST → poll ``async_status`` → stream the result pages). A run
 that fails, is skipped, or does not finish within ``job_timeout_s`` is split into two half date
 ranges, recursively; a one-day range that still fails is read with a synchronous GET. Throttles
 arrive as HTTP 400 with codes 4 / 17 / 32 / 613 / 80000-80014 in the body and are retried with

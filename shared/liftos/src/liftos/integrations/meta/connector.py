@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, ClassVar, Unpack
 
@@ -36,6 +36,7 @@ from liftos.integrations.meta.settings import (
     MetaCredentials,
 )
 from liftos.integrations.paginators import dig
+from liftos.integrations.source_check import AccountInfo, SourceCheck
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ class MetaAdsConnector(Connector):
         access_token: Graph user or system-user token.
         app_id: App id (kept for reference; Graph reads it from the token).
         app_secret: App secret; when set every request carries ``appsecret_proof``.
-        ad_account_id: ``act_<id>`` (or bare id) to read; None discovers the token's accounts.
+        ad_account_id: ``act_<id>`` (or bare id) to read; None (and no ``accounts`` setting) reads
+            every ad account the token can read (``/me/adaccounts``).
         base_url: Graph host (an emulator URL in tests).
         api_version: Graph version, e.g. ``v26.0``.
         job_timeout_s: Seconds an async report run may take before it is split.
@@ -104,7 +106,7 @@ class MetaAdsConnector(Connector):
             (default ``LIFTOS_META__POLL_INTERVAL_S`` or 2 s).
         use_async: Read insights through async report runs (True) or synchronous GETs
             (default ``LIFTOS_META__USE_ASYNC`` or True).
-        options: ``lookback_days`` (default 28), ``policy``, ``metrics``, ``timeout_s``
+        options: ``lookback_days`` (default 28), ``policy``, ``metrics``, ``timeout_s``, ``limits``
             (:class:`~liftos.integrations.connector.ConnectorOptions`).
     """
 
@@ -145,23 +147,69 @@ class MetaAdsConnector(Connector):
 
     @property
     def configured_account(self) -> str | None:
-        """The configured ad account (``LIFTOS_META__AD_ACCOUNT_ID``), if any."""
-        return self.credentials.ad_account_id
+        """The listed ad accounts (``accounts`` / ``ad_account_id``), comma-joined, if any."""
+        return ",".join(self._listed()) or None
 
     @property
     def _version(self) -> str:
         return self.credentials.api_version
 
     # -------------------------------------------------------------- accounts and streams
+    def _listed(self) -> list[str]:
+        """The accounts the settings list (``accounts``, or the single ``ad_account_id``)."""
+        listed = [*self.credentials.accounts, *filter(None, [self.credentials.ad_account_id])]
+        return list(dict.fromkeys(_act(a) for a in listed))
+
     async def accounts(self) -> list[str]:
-        """``act_…`` ids: the configured account, else every account of the token."""
-        if self.credentials.ad_account_id:
-            return [_act(self.credentials.ad_account_id)]
+        """``act_…`` ids: the listed accounts, else every ad account the token can read."""
+        return self._listed() or [info.account_id for info in await self._token_accounts()]
+
+    async def _token_accounts(self) -> list[AccountInfo]:
         endpoint = ENDPOINTS["adaccounts"]
-        found: list[str] = []
+        found: list[AccountInfo] = []
         async for page in iterate_pages(self.http, endpoint, endpoint.request(version=self._version)):
-            found.extend(_act(str(row.get("id") or row.get("account_id"))) for row in page)
+            found.extend(
+                AccountInfo(
+                    _act(str(row.get("id") or row.get("account_id"))),
+                    str(row.get("name") or ""),
+                    row.get("currency"),
+                    row.get("timezone_name"),
+                )
+                for row in page
+            )
         return found
+
+    async def account_details(self) -> list[AccountInfo]:
+        """The accounts to read with currency and time zone (``/me/adaccounts``).
+
+        Raises:
+            ConfigError: a listed account is not readable with this token.
+        """
+        readable = {info.account_id: info for info in await self._token_accounts()}
+        listed = self._listed()
+        missing = [a for a in listed if a not in readable]
+        if missing:
+            raise ConfigError(f"meta: the token cannot read {', '.join(missing)}")
+        return [readable[a] for a in listed] if listed else list(readable.values())
+
+    async def check(self) -> SourceCheck:
+        """Accounts, the token's granted permissions (``ads_read`` needed) and the app's usage."""
+        base = await super().check()
+        if not base.ok:
+            return base
+        endpoint = ENDPOINTS["permissions"]
+        granted: list[str] = []
+        async for page in iterate_pages(self.http, endpoint, endpoint.request(version=self._version)):
+            granted.extend(str(p.get("permission")) for p in page if p.get("status") == "granted")
+        problems = [] if {"ads_read", "ads_management"} & set(granted) else ["token lacks ads_read"]
+        return replace(
+            base,
+            ok=not problems,
+            api_version=self._version,
+            scopes=tuple(sorted(granted)),
+            headroom=_usage(self.http.last_headers.get("x-app-usage")),
+            problems=tuple(problems),
+        )
 
     def slice_plan(self, stream: str) -> SlicePlan:
         """Insights: 30-day slices, 28-day lookback (configurable)."""
@@ -188,12 +236,14 @@ class MetaAdsConnector(Connector):
                 yield page
             return
         try:
-            pages = await self._report_run(account, query, since, until)
+            run_id = await self._report_run(account, query, since, until)
         except _JobFailed:
             async for page in self._fallback(account, query, since, until):
                 yield page
             return
-        for page in pages:
+        results = ENDPOINTS["report_results"]
+        request = results.request(version=self._version, run_id=run_id)
+        async for page in iterate_pages(self.http, results, request):
             yield page
 
     async def _fallback(
@@ -219,10 +269,8 @@ class MetaAdsConnector(Connector):
         async for page in iterate_pages(self.http, endpoint, request):
             yield page
 
-    async def _report_run(
-        self, account: str, query: InsightsQuery, since: date, until: date
-    ) -> list[list[dict[str, Any]]]:
-        """Start a run, wait for it, read every result page (nothing is yielded before success)."""
+    async def _report_run(self, account: str, query: InsightsQuery, since: date, until: date) -> str:
+        """Start a run and wait until it completed; returns its id (results are paged by the caller)."""
         start = ENDPOINTS["insights_job"]
         request = Request(
             "POST", start.path.format(version=self._version, account=account), data=query.params(since, until)
@@ -230,15 +278,9 @@ class MetaAdsConnector(Connector):
         body = await self.http.send_json(request, start.name)
         run_id = str(dig(body, ("report_run_id",)) or "")
         if not run_id:
-            raise DataError(f"meta: report run start returned no report_run_id: {body!r}")
+            raise DataError(f"meta: report run start returned no report_run_id: {str(body)[:200]}")
         await self._wait_for(run_id)
-        results = ENDPOINTS["report_results"]
-        return [
-            page
-            async for page in iterate_pages(
-                self.http, results, results.request(version=self._version, run_id=run_id)
-            )
-        ]
+        return run_id
 
     async def _wait_for(self, run_id: str) -> None:
         """Poll the run until ``Job Completed`` at 100 % (virtual time counts toward the timeout)."""
@@ -293,6 +335,17 @@ class MetaAdsConnector(Connector):
                 request_slice = RequestSlice(start=piece.start, end=piece.end, params=query.as_slice_params())
                 rows.extend(await self.collect("insights", account, request_slice))
         return rows
+
+
+def _usage(header: str | None) -> str | None:
+    """``x-app-usage`` as headroom: ``97 % left`` of the app's call budget."""
+    if not header:
+        return None
+    try:
+        used = max(float(v) for v in orjson.loads(header).values())
+    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return None
+    return f"{max(0.0, 100.0 - used):.0f} % left"
 
 
 def _act(account: str) -> str:

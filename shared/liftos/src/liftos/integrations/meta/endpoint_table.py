@@ -46,9 +46,10 @@ ENDPOINTS: Mapping[str, Endpoint] = {
             "adaccounts",
             "GET",
             "/{version}/me/adaccounts",
-            {"fields": "id,account_id,currency"},
+            {"fields": "id,account_id,name,currency,timezone_name,account_status"},
             paginator=lambda: BodyCursorPaginator(page_size=100),
         ),
+        Endpoint("permissions", "GET", "/{version}/me/permissions", paginator=lambda: BodyCursorPaginator()),
         Endpoint(
             "insights", "GET", "/{version}/{account}/insights", paginator=_CURSOR, slicing=_INSIGHTS_PLAN
         ),

@@ -9,7 +9,12 @@ import pandas as pd
 
 from liftos.errors import DataError
 from liftos.events import RawEvent
-from liftos.integrations.meta.settings import SEED_BREAKDOWN_ALIASES, SOURCE
+from liftos.integrations.meta.settings import (
+    PROJECT_TEMPLATE,
+    SECRETS_TEMPLATE,
+    SEED_BREAKDOWN_ALIASES,
+    SOURCE,
+)
 from liftos.transformations import values as tv
 from liftos.transformations.context import MappingContext
 from liftos.transformations.raw_events import OutputRow
@@ -137,4 +142,6 @@ DEFINITION = SourceDefinition(
         default_platform=SOURCE,
     ),
     purchase_action_type=CANONICAL_PURCHASE_TYPE,
+    project_template=PROJECT_TEMPLATE,
+    secrets_template=SECRETS_TEMPLATE,
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from liftos.integrations.source_settings import SourceCredentials
 
 #: The source name: the ``source`` of raw events and the ``channel`` of rows.
 SOURCE = "meta"
@@ -58,10 +62,11 @@ NUMERIC_FIELDS = (
 LEVELS = ("ad", "adset", "campaign", "account")
 
 
-class MetaCredentials(BaseSettings):
-    """Meta settings from arguments or ``LIFTOS_META__*`` variables (secrets as SecretStr)."""
+class MetaCredentials(SourceCredentials):
+    """Meta settings from arguments, ``LIFTOS_META__*`` or ``[sources.meta]`` (secrets as SecretStr)."""
 
     model_config = SettingsConfigDict(env_prefix="LIFTOS_META__", extra="ignore", frozen=True)
+    project_section: ClassVar[str] = SOURCE
 
     access_token: SecretStr | None = None
     app_id: str | None = None
@@ -71,3 +76,18 @@ class MetaCredentials(BaseSettings):
     api_version: str = DEFAULT_API_VERSION
     poll_interval_s: float = POLL_START_S
     use_async: bool = True
+
+
+#: The commented table ``liftos init`` writes into ``liftos.toml`` (``#?`` lines: with ``--base-url``).
+PROJECT_TEMPLATE = """\
+[sources.meta]
+accounts = []                   # e.g. ["act_1234567890"]; empty: every ad account of the token
+#? base_url = "{base_url}"
+#? poll_interval_s = 0.2          # report-run polling (s): an emulator finishes runs within a few polls
+"""
+#: The commented table ``liftos init`` writes into ``liftos.secrets.toml``.
+SECRETS_TEMPLATE = """\
+[sources.meta]
+# access_token = ""             # system-user token with ads_read
+# app_secret = ""               # optional: adds appsecret_proof to every call
+"""
