@@ -407,27 +407,37 @@ def main() -> None:
         "--option", action="append", default=[], help="ModelSpec field=value (Python literal)"
     )
     parser.add_argument("--workers", type=int, default=1, help="processes (at most 2 on the shared machine)")
-    parser.add_argument("--raw", default="", help="optional CSV path for the per-seed rows")
+    parser.add_argument(
+        "--raw", default="", help="optional CSV path for the per-seed rows (rewritten after every world)"
+    )
+    parser.add_argument("--from-raw", default="", help="summarise the rows of an earlier --raw CSV instead")
     args = parser.parse_args()
+    if args.from_raw:
+        report(pd.read_csv(args.from_raw), f"rows of {args.from_raw}")
+        return
     options: dict[str, Any] = {}
     for item in args.option:
         key, value = item.split("=", 1)
         options[key] = eval(value, {"__builtins__": {}})
     jobs = [
         (scenario, seed, args.days, args.methods, not args.no_cv, args.stability, options)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)  # seed-major: a cut run stays even
         for scenario in args.scenarios
-        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     rows: list[dict[str, object]] = []
     with ProcessPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
         for job, result in zip(jobs, pool.map(_job, jobs), strict=True):
             rows += result
             print(f"{job[0]} seed {job[1]} done", flush=True)
-    frame = pd.DataFrame(rows)
-    if args.raw:
-        frame.to_csv(args.raw, index=False)
+            if args.raw:  # an interrupted run keeps the worlds it finished
+                pd.DataFrame(rows).to_csv(args.raw, index=False)
+    report(pd.DataFrame(rows), f"seeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}")
+
+
+def report(frame: pd.DataFrame, title: str) -> None:
+    """Print the summary table, the target checks and the per-season comparison of ``frame``'s rows."""
     table = summarise(frame)
-    print(f"\nseeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}")
+    print(f"\n{title}")
     print(markdown(table))
     print("\n" + "\n".join(target_checks(table) + econml_checks(frame, table)))
     if "season" in frame and frame["season"].notna().any():

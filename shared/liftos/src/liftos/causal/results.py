@@ -44,6 +44,14 @@ class WindowEffect:
     iroas_ci_lower: float
     iroas_ci_upper: float
 
+    @classmethod
+    def of(
+        cls, days: int, start: str, end: str, spend: float, lift: float, lower: float, upper: float
+    ) -> WindowEffect:
+        """The window's effect from its lift and interval (iROAS = lift / spend; NaN without spend)."""
+        per = spend if spend > 0 else float("nan")
+        return cls(days, start, end, spend, lift, lower, upper, lift / per, lower / per, upper / per)
+
 
 @dataclass(frozen=True)
 class ChannelEffect:

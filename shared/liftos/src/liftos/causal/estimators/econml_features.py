@@ -191,7 +191,7 @@ def mixture_quantiles(values: FloatArray, sds: FloatArray, probabilities: FloatA
             cdf = norm.cdf((mid[:, None] - values[None, :]) / sd).mean(axis=1)
             left = cdf < target if strict else cdf <= target
             low, high = np.where(left, mid, low), np.where(left, high, mid)
-        return 0.5 * (low + high)
+        return np.asarray(0.5 * (low + high), dtype=np.float64)
 
     return np.asarray(0.5 * (search(True) + search(False)), dtype=np.float64)
 
@@ -228,20 +228,15 @@ def _windows(ctx: _Context, c: int) -> tuple[WindowEffect, ...]:
         mask = np.zeros(len(mt.spend), dtype=bool)
         mask[first : data.n_periods] = True
         s = ctx.summary(c, partial(mt.removed, c=c, periods=mask))
-        spend = float(mt.spend[mask, c].sum())
-        per = spend if spend > 0 else float("nan")
         out.append(
-            WindowEffect(
-                days=periods * (1 if data.frequency == "D" else 7),
-                start=str(data.dates[first].date()),
-                end=str(data.dates[-1].date()),
-                spend=spend,
-                revenue_lift=s.point,
-                ci_lower=s.low,
-                ci_upper=s.high,
-                incremental_roas=s.point / per,
-                iroas_ci_lower=s.low / per,
-                iroas_ci_upper=s.high / per,
+            WindowEffect.of(
+                periods * (1 if data.frequency == "D" else 7),
+                str(data.dates[first].date()),
+                str(data.dates[-1].date()),
+                float(mt.spend[mask, c].sum()),
+                s.point,
+                s.low,
+                s.high,
             )
         )
     return tuple(out)

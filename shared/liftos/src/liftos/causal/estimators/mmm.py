@@ -89,21 +89,16 @@ def _windows(
     lifts = np.stack([d.window_lift[:, c] for d in draws])  # (S, W)
     bounds = _interval(fit, lifts, point.window_lift[:, c], level)
     for w, periods in enumerate(fit.windows):
-        spend = float(point.window_spend[w, c])
-        per = spend if spend > 0 else float("nan")
         first = max(0, data.n_periods - periods)
         out.append(
-            WindowEffect(
-                days=periods * (1 if data.frequency == "D" else 7),
-                start=str(data.dates[first].date()),
-                end=str(data.dates[-1].date()),
-                spend=spend,
-                revenue_lift=float(point.window_lift[w, c]),
-                ci_lower=float(bounds[0, w]),
-                ci_upper=float(bounds[1, w]),
-                incremental_roas=float(point.window_lift[w, c] / per),
-                iroas_ci_lower=float(bounds[0, w] / per),
-                iroas_ci_upper=float(bounds[1, w] / per),
+            WindowEffect.of(
+                periods * (1 if data.frequency == "D" else 7),
+                str(data.dates[first].date()),
+                str(data.dates[-1].date()),
+                float(point.window_spend[w, c]),
+                float(point.window_lift[w, c]),
+                float(bounds[0, w]),
+                float(bounds[1, w]),
             )
         )
     return tuple(out)
