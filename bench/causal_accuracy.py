@@ -32,6 +32,7 @@ from scipy.stats import spearmanr  # type: ignore[import-untyped]
 
 from liftos.causal import CausalAPI, CausalResults
 from liftos.causal.baselines import platform_roas, revenue_on_spend
+from liftos.causal.estimators import media_treatment
 from liftos.causal.heterogeneity import SEASONS
 from liftos_sandbox.scenarios import SCENARIOS, Scenario, scenario_params
 from liftos_sandbox.world import CHANNELS, World, WorldSpec, simulate_world
@@ -410,11 +411,19 @@ def main() -> None:
     parser.add_argument(
         "--raw", default="", help="optional CSV path for the per-seed rows (rewritten after every world)"
     )
+    parser.add_argument(
+        "--first-stage-draws",
+        type=int,
+        default=None,
+        help="posterior draws of the transform the econml intervals mix over (0: econml's inference alone)",
+    )
     parser.add_argument("--from-raw", default="", help="summarise the rows of an earlier --raw CSV instead")
     args = parser.parse_args()
     if args.from_raw:
         report(pd.read_csv(args.from_raw), f"rows of {args.from_raw}")
         return
+    if args.first_stage_draws is not None:  # before the workers fork
+        media_treatment.FIRST_STAGE_DRAWS = args.first_stage_draws
     options: dict[str, Any] = {}
     for item in args.option:
         key, value = item.split("=", 1)
