@@ -7,9 +7,15 @@ Reports per scenario, channel and method: median / mean APE, bias, 95 % interval
 interval width, verdict rates and the coverage of the channels called identified or weak, the
 trailing 90-day iROAS against its truth, fit time (with the default 2-fold rolling-origin CV),
 optionally refresh stability (``--stability``: refit with 7 more days), naive baselines, and on
-``hard`` the gain from lift-test calibration.
+``hard`` the gain from lift-test calibration. ``--methods`` picks the estimators (``mmm``, ``dml``,
+``causal_forest``); the econml ones are compared with ``mmm`` (median APE ratio, coverage of the
+channels they call identified or weak), and the forest's per-season effects
+(``get_heterogeneity()``) with the per-season truth (``World.season_truth``: coverage, rank
+correlation, exact order, pairwise order, confidently wrong pairs).
 
     .venv/bin/python -W ignore bench/causal_accuracy.py --seeds 20 --workers 2 --raw /tmp/rows.csv
+    .venv/bin/python -W ignore bench/causal_accuracy.py --seeds 20 --workers 2 \
+        --scenarios default easy seasonal --methods mmm dml causal_forest
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr  # type: ignore[import-untyped]
 
-from liftos.causal import CausalAPI
+from liftos.causal import CausalAPI, CausalResults
 from liftos.causal.baselines import platform_roas, revenue_on_spend
+from liftos.causal.estimators import media_treatment
+from liftos.causal.heterogeneity import SEASONS
 from liftos_sandbox.scenarios import SCENARIOS, Scenario, scenario_params
 from liftos_sandbox.world import CHANNELS, World, WorldSpec, simulate_world
 
@@ -76,6 +85,29 @@ def lift_tests(world: World, days: int, seed: int) -> list[dict[str, object]]:
     return tests
 
 
+def season_rows(
+    res: CausalResults, world: World, scenario: str, seed: int, end: date
+) -> list[dict[str, object]]:
+    """The forest's per-season iROAS (``get_heterogeneity()``) against the per-season truth."""
+    truth = world.season_truth(START, end)
+    table = res.get_heterogeneity()
+    table = table[table["group"] == "season"]
+    return [
+        {
+            "scenario": scenario,
+            "seed": seed,
+            "channel": row.channel,
+            "method": res.method,
+            "season": row.level,
+            "true": truth[str(row.channel)][str(row.level)]["iroas"],
+            "est": row.incremental_roas,
+            "low": row.iroas_ci_lower,
+            "high": row.iroas_ci_upper,
+        }
+        for row in table.itertuples(index=False)
+    ]
+
+
 def run_one(
     scenario: str,
     seed: int,
@@ -123,6 +155,8 @@ def run_one(
             if stability
             else None
         )
+        if res.heterogeneity is not None and outcome == "revenue":
+            rows += season_rows(res, world, scenario, seed, end)
         for ch in CHANNELS:
             e = res.effects[ch]
             now = e.window(CURRENT_DAYS)
@@ -178,7 +212,10 @@ def run_one(
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, channel and method: APE, bias, coverage, width, verdict rates, coverage of the
-    channels called identified or weak, the 90-day APE and coverage, time, stability."""
+    channels called identified or weak, the 90-day APE and coverage, time, stability (whole-range
+    rows; the per-season ones are :func:`season_summary`'s)."""
+    if "season" in frame:
+        frame = frame[frame["season"].isna()]
     f = frame.assign(
         ape=(frame["est"] - frame["true"]).abs() / frame["true"],
         bias=(frame["est"] - frame["true"]) / frame["true"],
@@ -236,6 +273,102 @@ def pooled_coverage(frame: pd.DataFrame) -> str:
         f"pooled coverage of identified/weak (all worlds run, n={len(f)}): "
         f"{covered.mean():.3f} [Wilson 95 % {low:.2f}-{high:.2f}]"
     )
+
+
+def _order_stats(group: pd.DataFrame) -> pd.Series:
+    """Per seed of one scenario/channel: rank correlation of estimated and true per-season iROAS,
+    exact order, share of season pairs in the true order, share of pairs confidently wrong (intervals
+    apart, wrong order)."""
+    g = group.set_index("season").reindex(list(SEASONS))
+    true, est = g["true"].to_numpy(), g["est"].to_numpy()
+    pairs = [(i, j) for i in range(len(true)) for j in range(i + 1, len(true))]
+    right = [np.sign(true[i] - true[j]) == np.sign(est[i] - est[j]) for i, j in pairs]
+    wrong = [
+        not r and (g["low"].iloc[i] > g["high"].iloc[j] or g["low"].iloc[j] > g["high"].iloc[i])
+        for r, (i, j) in zip(right, pairs, strict=True)
+    ]
+    return pd.Series(
+        {
+            "rho": float(spearmanr(true, est)[0]),
+            "exact": float(all(right)),
+            "pairs_right": float(np.mean(right)),
+            "confident_wrong": float(np.mean(wrong)),
+        }
+    )
+
+
+def season_summary(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forest's per-season effects against the truth: per scenario, channel and season (median
+    truth and estimate, coverage, median APE), and per scenario and channel the order statistics of
+    :func:`_order_stats` (medians / shares over seeds) with the pooled coverage."""
+    f = frame[frame["season"].notna()].assign(
+        covered=lambda d: (d["low"] <= d["true"]) & (d["true"] <= d["high"]),
+        ape=lambda d: (d["est"] - d["true"]).abs() / d["true"],
+    )
+    keys = ["scenario", "channel", "method"]
+    per_season = (
+        f.groupby([*keys, "season"], sort=False)
+        .agg(
+            n=("seed", "size"),
+            true=("true", "median"),
+            est=("est", "median"),
+            coverage=("covered", "mean"),
+            median_ape=("ape", "median"),
+        )
+        .reset_index()
+    )
+    stats = f.groupby([*keys, "seed"], sort=False)[["season", "true", "est", "low", "high"]].apply(
+        _order_stats
+    )
+    order = stats.groupby(keys, sort=False).agg(
+        seeds=("rho", "size"),
+        median_rho=("rho", "median"),
+        exact_order=("exact", "mean"),
+        pairs_right=("pairs_right", "mean"),
+        confident_wrong=("confident_wrong", "mean"),
+    )
+    order["coverage"] = f.groupby(keys, sort=False)["covered"].mean()
+    return per_season, order.reset_index()
+
+
+def pooled_ape(frame: pd.DataFrame, scenario: str, method: str) -> float:
+    """Median APE over the seeds and the two big channels (meta, google_ads) pooled."""
+    rows = frame[
+        (frame["scenario"] == scenario)
+        & (frame["method"] == method)
+        & frame["channel"].isin(["meta", "google_ads"])
+        & (frame["season"].isna() if "season" in frame else True)
+    ]
+    return float(((rows["est"] - rows["true"]).abs() / rows["true"]).median())
+
+
+def econml_checks(frame: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """The econml estimators against ``mmm`` on ``default`` and ``easy``: median APE within 1.5x of
+    mmm's (the two big channels pooled, and per channel), coverage 0.85-0.97 of the channels they
+    call identified or weak."""
+    lines = []
+    for scenario in ("default", "easy"):
+        rows = table[table["scenario"] == scenario]
+        ref = rows[rows["method"] == "mmm"].set_index("channel")
+        for method in ("dml", "causal_forest"):
+            mine = rows[rows["method"] == method].set_index("channel")
+            if mine.empty or ref.empty:
+                continue
+            ratio = pooled_ape(frame, scenario, method) / pooled_ape(frame, scenario, "mmm")
+            verdict = "PASS" if ratio <= 1.5 else "FAIL"
+            lines.append(f"{verdict} {scenario}/{method} APE / mmm APE (meta + google pooled) = {ratio:.2f}")
+            for channel, row in mine.iterrows():
+                r = float(row["median_ape"] / ref.loc[channel, "median_ape"])
+                lines.append(
+                    f"{'PASS' if r <= 1.5 else 'FAIL'} {scenario}/{method}/{channel} APE / mmm APE = {r:.2f}"
+                )
+                if row["identified"] + row["weak"] > 0:
+                    ok = 0.85 <= row["coverage_iw"] <= 0.97
+                    lines.append(
+                        f"{'PASS' if ok else 'FAIL'} {scenario}/{method}/{channel} coverage where not "
+                        f"not_identified = {row['coverage_iw']:.2f}"
+                    )
+    return lines
 
 
 def target_checks(table: pd.DataFrame) -> list[str]:
@@ -303,30 +436,54 @@ def main() -> None:
         "--option", action="append", default=[], help="ModelSpec field=value (Python literal)"
     )
     parser.add_argument("--workers", type=int, default=1, help="processes (at most 2 on the shared machine)")
-    parser.add_argument("--raw", default="", help="optional CSV path for the per-seed rows")
+    parser.add_argument(
+        "--raw", default="", help="optional CSV path for the per-seed rows (rewritten after every world)"
+    )
+    parser.add_argument(
+        "--first-stage-draws",
+        type=int,
+        default=None,
+        help="posterior draws of the transform the econml intervals mix over (0: econml's inference alone)",
+    )
+    parser.add_argument("--from-raw", default="", help="summarise the rows of an earlier --raw CSV instead")
     args = parser.parse_args()
+    if args.from_raw:
+        report(pd.read_csv(args.from_raw), f"rows of {args.from_raw}")
+        return
+    if args.first_stage_draws is not None:  # before the workers fork
+        media_treatment.FIRST_STAGE_DRAWS = args.first_stage_draws
     options: dict[str, Any] = {}
     for item in args.option:
         key, value = item.split("=", 1)
         options[key] = eval(value, {"__builtins__": {}})
     jobs = [
         (scenario, seed, args.days, args.methods, not args.no_cv, args.stability, options)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)  # seed-major: a cut run stays even
         for scenario in args.scenarios
-        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     rows: list[dict[str, object]] = []
     with ProcessPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
         for job, result in zip(jobs, pool.map(_job, jobs), strict=True):
             rows += result
             print(f"{job[0]} seed {job[1]} done", flush=True)
-    frame = pd.DataFrame(rows)
-    if args.raw:
-        frame.to_csv(args.raw, index=False)
+            if args.raw:  # an interrupted run keeps the worlds it finished
+                pd.DataFrame(rows).to_csv(args.raw, index=False)
+    report(pd.DataFrame(rows), f"seeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}")
+
+
+def report(frame: pd.DataFrame, title: str) -> None:
+    """Print the summary table, the target checks and the per-season comparison of ``frame``'s rows."""
     table = summarise(frame)
-    print(f"\nseeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}")
+    print(f"\n{title}")
     print(markdown(table))
-    print("\n" + "\n".join(target_checks(table)))
+    print("\n" + "\n".join(target_checks(table) + econml_checks(frame, table)))
     print(pooled_coverage(frame))
+    if "season" in frame and frame["season"].notna().any():
+        per_season, order = season_summary(frame)
+        print("\nPer-season effects (causal_forest, get_heterogeneity) against World.season_truth:")
+        print(markdown(per_season))
+        print()
+        print(markdown(order))
 
 
 if __name__ == "__main__":

@@ -58,12 +58,16 @@ def test_seed_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.Mo
     text = _text(nb)
     assert "Results written to" in text and "Unified Dataset" in text
     assert "Rows without an FX rate: 0" in text  # every account's spend reaches the analysis
-    assert text.count("  Verdict: ") == 3 and "seasonal-naive baseline" in text  # every channel judged
+    assert text.count("  Verdict: ") == 6 and "seasonal-naive baseline" in text  # every channel judged, twice
+    assert "CAUSAL ATTRIBUTION RESULTS" in text and "Forest results (with a heterogeneity sheet)" in text
     for channel in ("meta", "google_ads", "klaviyo"):
         assert f"{channel}:" in text
     with pd.ExcelFile(work / "causal_analysis_results.xlsx") as workbook:
         assert "effects" in workbook.sheet_names
         effects = pd.read_excel(workbook, sheet_name="effects")
     assert sorted(effects["channel"]) == ["google_ads", "klaviyo", "meta"]
+    with pd.ExcelFile(work / "causal_forest_results.xlsx") as workbook:  # the seed's causal_forest call
+        seasons = pd.read_excel(workbook, sheet_name="heterogeneity").query("group == 'season'")
+    assert len(seasons) == 12 and (seasons["iroas_ci_lower"] <= seasons["iroas_ci_upper"]).all()
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 3  # spend by channel, treatment effects, waterfall

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import numpy as np
@@ -115,3 +116,37 @@ def test_drift_changes_the_effect_within_the_window(scenario_worlds: dict[str, W
     drift_channels = scenario_worlds["drift"].truth()["channels"]
     default_channels = scenario_worlds["default"].truth()["channels"]
     assert drift_channels["google_ads"] == default_channels["google_ads"]
+
+
+def _season_iroas(world: World, channel: str) -> list[float]:
+    return [v["iroas"] for v in world.season_truth()[channel].values()]
+
+
+def test_seasonal_world_varies_only_meta_by_season() -> None:
+    """The seasonal world is the default world with meta's effect on a yearly cycle: every other
+    draw (spend, google and klaviyo responses) is the default's; meta's whole-range iROAS is kept."""
+    spec = WorldSpec(seed=5, entities_per_channel=12, start=date(2024, 1, 1), end=date(2025, 12, 31))
+    seasonal = simulate_world(WorldSpec(**{**spec.__dict__, "scenario": "seasonal"}))
+    default = simulate_world(spec)
+    assert seasonal.daily["spend"].equals(default.daily["spend"])
+    for channel in ("google_ads", "klaviyo"):
+        assert seasonal.truth()["channels"][channel] == default.truth()["channels"][channel]
+    meta_s, meta_d = seasonal.truth()["channels"]["meta"], default.truth()["channels"]["meta"]
+    assert meta_s["iroas"] == pytest.approx(meta_d["iroas"], rel=0.02)
+    cycle, flat = _season_iroas(seasonal, "meta"), _season_iroas(default, "meta")
+    assert max(cycle) / min(cycle) > 1.8 > max(flat) / min(flat)
+    ordered = sorted(cycle)
+    assert min(b - a for a, b in itertools.pairwise(ordered)) > 0.1 * np.mean(cycle)  # one true order
+
+
+def test_season_truth_adds_up_to_the_window_truth(world: World) -> None:
+    """Zeroing each season's spend in turn loses about what zeroing all of it does (saturation makes
+    the parts differ slightly from the whole), and the seasons' spend is the window's."""
+    seasons = world.season_truth(*WINDOW)
+    window = world.truth(*WINDOW)["channels"]
+    for channel in CHANNELS:
+        spend = sum(v["spend"] for v in seasons[channel].values())
+        lift = sum(v["revenue_lift"] for v in seasons[channel].values())
+        assert spend == pytest.approx(window[channel]["spend"], rel=1e-6)
+        assert lift == pytest.approx(window[channel]["revenue_lift"], rel=0.1)
+    assert seasons["meta"]["Oct-Dec"]["spend"] == 0.0  # WINDOW is March to August

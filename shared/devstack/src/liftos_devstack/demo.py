@@ -34,7 +34,7 @@ from liftos_devstack.stack import EmbeddedStack, StackPorts
 from liftos_sandbox import WorldSpec, simulate_world
 from liftos_sandbox.environment import connector_environment, sandbox_argv
 
-__all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo"]
+__all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo", "service_environment"]
 
 #: Last simulated day of the demo world (the emulators' "today").
 DEMO_END = date(2025, 12, 31)
@@ -53,6 +53,7 @@ class DemoOptions:
         fault_rate: Share of API requests the emulators fail (throttles, 5xx, timeouts, bad bodies).
         data_dir: Where the warehouse, cursors and service logs go.
         timeout_s: Give up after this many seconds.
+        method: The causal engine's estimator (``mmm``, ``dml`` or ``causal_forest``).
     """
 
     days: int = 730
@@ -62,6 +63,7 @@ class DemoOptions:
     fault_rate: float = 0.0
     data_dir: Path = Path(".liftos/demo")
     timeout_s: float = 900.0
+    method: str = "mmm"
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ def _sandbox(options: DemoOptions, spec: WorldSpec, port: int, log: Path) -> sub
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _service_environment(start: date, world: Any, sandbox_url: str) -> dict[str, str]:
+def service_environment(start: date, world: Any, sandbox_url: str, method: str = "mmm") -> dict[str, str]:
+    """The services' ``LIFTOS_*`` variables for the demo world served at ``sandbox_url`` (from ``start``,
+    the causal engine fitting ``method``)."""
     currencies = dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True))
     connectors = connector_environment(world.credentials(), sandbox_url)
     # Read every customer the manager account can access, as an agency would (not just the first one).
@@ -120,6 +124,7 @@ def _service_environment(start: date, world: Any, sandbox_url: str) -> dict[str,
         "LIFTOS_ACCOUNT_CURRENCIES": json.dumps(currencies),
         "LIFTOS_CHECK_INTERVAL_S": "2",
         "LIFTOS_MIN_REFIT_INTERVAL_S": "15",
+        "LIFTOS_METHOD": method,
     }
 
 
@@ -194,7 +199,7 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     sandbox = _sandbox(options, spec, port, options.data_dir / "sandbox.log")
     try:
         wait_for_port("127.0.0.1", port, 120)
-        environment = _service_environment(start, world, f"http://127.0.0.1:{port}")
+        environment = service_environment(start, world, f"http://127.0.0.1:{port}", options.method)
         stack = EmbeddedStack(
             options.data_dir / "stack",
             StackPorts(0, 0, dict.fromkeys(("ingestor", "normalizer", "enricher", "causal-engine"), 0)),

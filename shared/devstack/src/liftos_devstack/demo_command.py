@@ -16,7 +16,7 @@ def demo(
     ] = 730,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the simulated business.")] = 7,
     scenario: Annotated[
-        str, typer.Option(help="easy, default, hard, drift, orders or high_return.")
+        str, typer.Option(help="easy, default, hard, drift, orders, high_return or seasonal.")
     ] = "default",
     entities: Annotated[int, typer.Option(min=6, help="Ads / ad groups / emails per channel.")] = 40,
     fault_rate: Annotated[
@@ -25,6 +25,9 @@ def demo(
     data_dir: Annotated[
         Path, typer.Option(help="Warehouse, cursors and service logs (emptied at start).")
     ] = Path(".liftos/demo"),
+    method: Annotated[
+        str, typer.Option(help="The causal engine's estimator: mmm (default), dml or causal_forest.")
+    ] = "mmm",
 ) -> None:
     """Simulate a business, stream it through the emulated APIs and services, print its channel effects."""
     from rich.console import Console
@@ -33,15 +36,19 @@ def demo(
     from liftos_devstack.demo import DemoOptions, Stage, run_demo
 
     console = Console(width=max(Console().width, 110))
+    from liftos.causal.spec import ATTRIBUTION_MODELS
     from liftos_sandbox import SCENARIOS
 
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"unknown scenario {scenario!r}", param_hint="--scenario")
-    options = DemoOptions(days, seed, scenario, entities, fault_rate, data_dir)
+    if method not in ATTRIBUTION_MODELS:
+        raise typer.BadParameter(f"unknown estimator {method!r}", param_hint="--method")
+    options = DemoOptions(days, seed, scenario, entities, fault_rate, data_dir, method=method)
     log_path = data_dir / "services.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     console.print(
-        f"[bold]LiftOS demo[/]: {days} days, seed {seed}, scenario {scenario}; service logs: {log_path}"
+        f"[bold]LiftOS demo[/]: {days} days, seed {seed}, scenario {scenario}, estimator {method}; "
+        f"service logs: {log_path}"
     )
     with log_path.open("w") as services_log, console.status("starting") as status:
         last: list[str] = []

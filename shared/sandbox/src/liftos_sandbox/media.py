@@ -22,6 +22,7 @@ __all__ = [
     "demand_tilt",
     "draw_response",
     "hill",
+    "seasonal_cycle",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -36,6 +37,8 @@ _SHAPE: Final[dict[Channel, tuple[float, float]]] = {
     "meta": (1.0, 1.6), "google_ads": (1.0, 1.5), "klaviyo": (0.8, 1.2)}  # fmt: skip
 _TARGET_IROAS: Final[dict[Channel, tuple[float, float]]] = {
     "meta": (2.0, 3.2), "google_ads": (1.8, 2.8), "klaviyo": (2.0, 5.0)}  # fmt: skip
+# Candidate peaks of the ``seasonal`` cycle (day of year): 22.8 days into each half-quarter's start.
+_PEAK_DAYS: Final[tuple[float, ...]] = tuple(22.8 + 45.66 * k for k in range(8))
 # (pulses per year, dark periods per year, dark period length range in days)
 _FLIGHTING: Final[dict[Channel, tuple[float, float, tuple[int, int]]]] = {
     "meta": (4.0, 0.8, (7, 21)), "google_ads": (1.5, 0.4, (5, 14))}  # fmt: skip
@@ -144,3 +147,29 @@ def draw_response(
         ramp = 1.0 / (1.0 + np.exp(-(np.arange(len(spend)) - n_days // 2) / 3.0))
         path *= 1.0 + (params.drift_factor - 1.0) * ramp
     return replace(unit, beta=path)
+
+
+def seasonal_cycle(
+    response: ChannelResponse,
+    spend: FloatArray,
+    day_of_year: FloatArray,
+    params: ScenarioParams,
+    rng: np.random.Generator,
+) -> ChannelResponse:
+    """``response`` with its level following a yearly cycle (the ``seasonal`` scenario).
+
+    ``beta`` is multiplied by ``1 + a·cos(2π (day_of_year − peak) / 365.25)`` (``a`` drawn from
+    ``params.seasonal_amplitude``) and rescaled so the whole-range lift of ``spend`` ``(T + MAX_LAG,)``
+    stays what it was (the drawn target iROAS); ``day_of_year`` ``(T + MAX_LAG,)``: day of year
+    (1-366) of each padded day. The peak is one of eight days a quarter of the way into each half of
+    a calendar quarter (:data:`_PEAK_DAYS`), jittered by up to a week: any season's average cycle then
+    differs from every other season's by at least a third of the amplitude (at a quarter's middle two
+    seasons would tie, at its edge two others), so the seasons have one true order, drawn per seed.
+    """
+    amplitude = rng.uniform(*params.seasonal_amplitude)
+    peak = _PEAK_DAYS[int(rng.integers(len(_PEAK_DAYS)))] + rng.uniform(-7.0, 7.0)
+    factor = 1.0 + amplitude * np.cos(2.0 * np.pi * (day_of_year - peak) / 365.25)
+    before = float(response.contribution(spend).sum())
+    cycled = replace(response, beta=response.beta * factor)
+    after = float(cycled.contribution(spend).sum())
+    return replace(cycled, beta=cycled.beta * (before / after if after > 0 else 1.0))

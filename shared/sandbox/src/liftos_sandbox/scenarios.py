@@ -7,7 +7,7 @@ from typing import Final, Literal, get_args
 
 __all__ = ["CHANNELS", "SCENARIOS", "Channel", "Scenario", "ScenarioParams", "scenario_params"]
 
-Scenario = Literal["easy", "default", "hard", "drift", "orders", "high_return"]
+Scenario = Literal["easy", "default", "hard", "drift", "orders", "high_return", "seasonal"]
 Channel = Literal["meta", "google_ads", "klaviyo"]
 
 CHANNELS: Final[tuple[Channel, ...]] = ("meta", "google_ads", "klaviyo")
@@ -20,6 +20,9 @@ _SHOCK_REACTION: Final[dict[Channel, float]] = {"meta": 1.5, "google_ads": 3.0, 
 _ZERO: Final[dict[Channel, float]] = dict.fromkeys(CHANNELS, 0.0)
 # True iROAS range of every channel in ``high_return`` (outcome units per unit of spend).
 _HIGH_RETURN: Final[tuple[float, float]] = (10.0, 40.0)
+# ``seasonal``: amplitude range of meta's yearly effect cycle (its peak is drawn per seed, see
+# :func:`liftos_sandbox.media.seasonal_cycle`).
+_SEASONAL_AMPLITUDE: Final[tuple[float, float]] = (0.5, 0.7)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class ScenarioParams:
     ``outcome``: the store outcome a model of this world should explain (``orders`` only in the
     ``orders`` world, whose spend rules are the default ones; its truth in orders is
     :meth:`liftos_sandbox.World.orders_truth`).
+    ``seasonal_channel``: the channel whose effect follows a yearly cycle (``seasonal`` only): its
+    response level is multiplied by ``1 + a·cos(2π (day of year − peak) / 365.25)`` with ``a`` drawn
+    from ``seasonal_amplitude`` and the peak per seed (:func:`liftos_sandbox.media.seasonal_cycle`),
+    rescaled so the whole-range iROAS stays the drawn target (truth per season:
+    :meth:`liftos_sandbox.World.season_truth`).
     """
 
     name: Scenario
@@ -44,6 +52,8 @@ class ScenarioParams:
     drift_factor: float = 1.0
     target_iroas: dict[Channel, tuple[float, float]] | None = None
     outcome: Literal["revenue", "orders"] = "revenue"
+    seasonal_channel: Channel | None = None
+    seasonal_amplitude: tuple[float, float] = (0.0, 0.0)
 
 
 def scenario_params(name: Scenario) -> ScenarioParams:
@@ -61,5 +71,13 @@ def scenario_params(name: Scenario) -> ScenarioParams:
     if name == "high_return":
         return ScenarioParams(
             name, dict(_DEMAND_ELASTICITY), dict(_ZERO), target_iroas=dict.fromkeys(CHANNELS, _HIGH_RETURN)
+        )
+    if name == "seasonal":
+        return ScenarioParams(
+            name,
+            dict(_DEMAND_ELASTICITY),
+            dict(_ZERO),
+            seasonal_channel="meta",
+            seasonal_amplitude=_SEASONAL_AMPLITUDE,
         )
     raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")

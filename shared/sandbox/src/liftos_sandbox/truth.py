@@ -13,10 +13,12 @@ from numpy.typing import NDArray
 from liftos_sandbox.media import MAX_LAG, ChannelResponse
 from liftos_sandbox.scenarios import CHANNELS, Channel
 
-__all__ = ["ChannelSeries", "TruthModel", "orders_truth", "truth_dict"]
+__all__ = ["SEASONS", "ChannelSeries", "TruthModel", "orders_truth", "season_truth", "truth_dict"]
 
 FloatArray = NDArray[np.float64]
 _MARGINAL_STEP = 0.01  # +1 % spend for the marginal ROAS
+#: Seasons of :func:`season_truth`: calendar quarters (hemisphere-neutral names).
+SEASONS = ("Jan-Mar", "Apr-Jun", "Jul-Sep", "Oct-Dec")
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,39 @@ class TruthModel:
 
 def _revenue_change(series: ChannelSeries, noise: FloatArray, first: int, last: int, scale: float) -> float:
     """Revenue with window spend x ``scale`` minus actual revenue, over the window and its carryover tail."""
+    days = np.zeros(len(series.spend), dtype=bool)
+    days[first : last + 1] = True
+    return _masked_change(series, noise, days, slice(first, last + MAX_LAG), scale)
+
+
+def _masked_change(
+    series: ChannelSeries, noise: FloatArray, days: NDArray[np.bool_], span: slice, scale: float
+) -> float:
+    """Revenue with the spend of ``days`` ``(T + MAX_LAG,)`` x ``scale`` minus actual revenue, summed
+    over the padded days ``span``."""
     changed = series.spend.copy()
-    changed[first : last + 1] *= scale
-    tail = slice(first, last + MAX_LAG)
-    delta = series.response.contribution(changed)[tail] - series.response.contribution(series.spend)[tail]
-    return float((delta * noise[tail]).sum())
+    changed[days] *= scale
+    delta = series.response.contribution(changed)[span] - series.response.contribution(series.spend)[span]
+    return float((delta * noise[span]).sum())
+
+
+def season_truth(model: TruthModel, first: int, last: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Per channel and season (:data:`SEASONS`) over day indices ``first..last``: ``spend`` on the
+    season's days, ``revenue_lift`` (revenue lost had that spend been zero, counted over the window
+    and its carryover tail) and ``iroas`` (lift / spend; 0 without spend)."""
+    quarter = np.full(len(model.noise_factor), -1)
+    quarter[first : last + 1] = (model.days.month.to_numpy()[first : last + 1] - 1) // 3
+    span = slice(first, last + MAX_LAG)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for channel in CHANNELS:
+        series, seasons = model.channels[channel], {}
+        for q, name in enumerate(SEASONS):
+            days = quarter == q
+            spend = float(series.spend[days].sum())
+            lift = -_masked_change(series, model.noise_factor, days, span, 0.0)
+            seasons[name] = {"spend": spend, "revenue_lift": lift, "iroas": lift / spend if spend else 0.0}
+        out[channel] = seasons
+    return out
 
 
 def _orders_change(series: ChannelSeries, model: TruthModel, first: int, last: int) -> float:

@@ -29,7 +29,7 @@ from liftos_sandbox.credentials import credentials_for_seed
 from liftos_sandbox.currency import SUPPORTED_CURRENCIES, fx_daily
 from liftos_sandbox.demand import DemandPath, simulate_demand
 from liftos_sandbox.entities import ChannelEntities, build_google, build_klaviyo, build_meta, min_entities
-from liftos_sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response
+from liftos_sandbox.media import MAX_LAG, budget_path, demand_tilt, draw_response, seasonal_cycle
 from liftos_sandbox.naming import NameBook
 from liftos_sandbox.platform_reporting import (
     allocate_value,
@@ -40,7 +40,7 @@ from liftos_sandbox.platform_reporting import (
 from liftos_sandbox.scenarios import CHANNELS, SCENARIOS, Channel, Scenario, ScenarioParams, scenario_params
 from liftos_sandbox.seeding import stream
 from liftos_sandbox.tables import daily_frame
-from liftos_sandbox.truth import ChannelSeries, TruthModel, orders_truth, truth_dict
+from liftos_sandbox.truth import ChannelSeries, TruthModel, orders_truth, season_truth, truth_dict
 from liftos_sandbox.what_if import LiftTestResult, plan_outcome, run_lift_test
 
 __all__ = ["CHANNELS", "Scenario", "World", "WorldSpec", "build_world", "simulate_world"]
@@ -109,20 +109,21 @@ class World:
 
     def truth(self, start: date | None = None, end: date | None = None) -> dict[str, Any]:
         """The ``liftos sandbox truth`` JSON object for ``start..end`` (inclusive; default: all)."""
-        first = self._day_index(start or self.spec.start)
-        last = self._day_index(end or self.spec.end)
-        if first > last:
-            raise ValueError(f"start {start} is after end {end}")
-        return truth_dict(self.model, self.accounts, self.outcome, first, last)
+        return truth_dict(self.model, self.accounts, self.outcome, *self._range(start, end))
 
     def orders_truth(self, start: date | None = None, end: date | None = None) -> dict[str, dict[str, float]]:
         """The counterfactual effect of each channel on the store's orders over ``start..end``
         (inclusive; default all): ``spend``, ``orders_lift``, ``orders_per_spend``."""
-        first = self._day_index(start or self.spec.start)
-        last = self._day_index(end or self.spec.end)
-        if first > last:
-            raise ValueError(f"start {start} is after end {end}")
-        return orders_truth(self.model, first, last)
+        return orders_truth(self.model, *self._range(start, end))
+
+    def season_truth(
+        self, start: date | None = None, end: date | None = None
+    ) -> dict[str, dict[str, dict[str, float]]]:
+        """The effect of each channel's spend placed in each season (calendar quarter, ``"Jan-Mar"`` ..
+        ``"Oct-Dec"``) of ``start..end`` (inclusive; default all): ``spend``, ``revenue_lift`` (revenue
+        lost had that spend been zero, carryover included) and ``iroas``. In the ``seasonal`` world
+        meta's differ by season; elsewhere they differ only through saturation and the spend's timing."""
+        return season_truth(self.model, *self._range(start, end))
 
     def fx_of(self, rows: pd.DataFrame) -> pd.Series:
         """The rate of each row's ``currency`` on its ``date`` (reporting units per account unit)."""
@@ -144,6 +145,14 @@ class World:
     def credentials(self) -> dict[str, dict[str, str]]:
         """The ``liftos sandbox credentials`` JSON object (depends on the seed only)."""
         return credentials_for_seed(self.spec.seed)
+
+    def _range(self, start: date | None, end: date | None) -> tuple[int, int]:
+        """Day indices of ``start..end`` (default: the whole range); ``ValueError`` when reversed."""
+        first = self._day_index(start or self.spec.start)
+        last = self._day_index(end or self.spec.end)
+        if first > last:
+            raise ValueError(f"start {start} is after end {end}")
+        return first, last
 
     def _day_index(self, day: date) -> int:
         if not self.spec.start <= day <= self.spec.end:
@@ -256,6 +265,16 @@ def build_world(spec: WorldSpec) -> World:
     spend = {c: _padded(cells[c].per_day(cells[c].spend_reporting, n_days)) for c in CHANNELS}
     rng = stream(spec.seed, "response")
     responses = {c: draw_response(c, spend[c], n_days, params, rng) for c in CHANNELS}
+    if params.seasonal_channel is not None:  # its own stream: the other draws stay as in ``default``
+        padded_days = pd.date_range(spec.start, periods=n_days + MAX_LAG, freq="D")
+        channel = params.seasonal_channel
+        responses[channel] = seasonal_cycle(
+            responses[channel],
+            spend[channel],
+            padded_days.day_of_year.to_numpy(dtype=np.float64),
+            params,
+            stream(spec.seed, "seasonal"),
+        )
     media = {c: responses[c].contribution(spend[c]) for c in CHANNELS}
     media_total = _sum_days(media, n_days)
     baseline = _baseline(demand, media_total, rng)

@@ -23,6 +23,7 @@ __all__ = [
     "event_response",
     "feedback_z",
     "prior_contraction",
+    "spend_feedback_z",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -78,9 +79,14 @@ def _sse(matrix: FloatArray, y: FloatArray) -> float:
 
 
 def feedback_z(fit: MMMFit, spend: FloatArray) -> FloatArray:
-    """Per channel ``(C,)``: z-score of the channel's spend (log, calendar removed) following the mean
-    one-step-ahead outcome surprise of the previous :data:`_FEEDBACK_LAGS` periods (positive: spend
-    rises after unexplained good days).
+    """Per channel ``(C,)``: :func:`spend_feedback_z` of the fit's one-step-ahead outcome surprises."""
+    return spend_feedback_z(one_step_residuals(fit.problem, fit.params), fit.problem.X, spend)
+
+
+def spend_feedback_z(surprises: FloatArray, X: FloatArray, spend: FloatArray) -> FloatArray:
+    """Per channel ``(C,)``: z-score of the channel's spend ``(T, C)`` (log, calendar ``X`` ``(T, K)``
+    removed) following the mean outcome surprise ``(T,)`` of the previous :data:`_FEEDBACK_LAGS`
+    periods (any estimator's one-step-ahead errors; positive: spend rises after unexplained good days).
 
     Under no feedback the surprises ``e`` are white noise, so their ``L``-period mean has
     autocorrelation ``1 - k/L`` for ``k < L`` and 0 beyond, and the correlation ``r`` of an
@@ -88,8 +94,7 @@ def feedback_z(fit: MMMFit, spend: FloatArray) -> FloatArray:
     (Bartlett's formula for two independent series): ``z = r √n / √(that)`` is about N(0, 1).
     (Spend is persistent, so treating ``r √n`` as N(0, 1) would overstate the evidence several-fold.)
     """
-    e = one_step_residuals(fit.problem, fit.params)
-    x = fit.problem.X
+    e = surprises
     lags = _FEEDBACK_LAGS
     past = np.convolve(e, np.ones(lags) / lags)[: len(e)]  # mean of e[t-lags+1 .. t]
     out = np.full(spend.shape[1], np.nan)
@@ -97,7 +102,7 @@ def feedback_z(fit: MMMFit, spend: FloatArray) -> FloatArray:
         s = np.log1p(spend[:, ch] / max(float(spend[:, ch].mean()), 1e-12))
         if s.std() == 0:
             continue
-        r = s - x @ np.linalg.lstsq(x, s, rcond=None)[0]
+        r = s - X @ np.linalg.lstsq(X, s, rcond=None)[0]
         a, b = r[lags:], past[lags - 1 : -1]  # spend at t against surprises up to t-1
         if a.std() == 0 or b.std() == 0:
             continue

@@ -12,6 +12,7 @@ the outcome is money in the spend's currency, otherwise on each channel's share 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,10 +30,12 @@ from liftos.causal.spec import ModelSpec
 __all__ = [
     "ChannelDraw",
     "MMMFit",
+    "TrainingFit",
     "channel_effects",
     "effect_prior_of",
     "fit_mmm",
     "lift_rows",
+    "training_fits",
     "used_lift_tests",
 ]
 
@@ -52,6 +55,18 @@ class ChannelDraw:
     mroas: FloatArray
     window_lift: FloatArray
     window_spend: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingFit:
+    """One rolling-origin fold: the first ``stop`` periods were fitted, ``rows`` are held out;
+    ``problem`` covers the whole range (its X, outcome and spend) with the training fit's noise model,
+    ``params`` its MAP."""
+
+    stop: int
+    rows: slice
+    problem: Problem
+    params: FloatArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -354,17 +369,14 @@ def naive_season(frequency: str, n_train: int) -> int:
     return 52 if n_train > 52 else 1
 
 
-def forecast_accuracy(
-    data: CausalDataset, spec: ModelSpec, folds: int
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Rolling-origin forecasts: actual, model-predicted and seasonal-naive outcome on each fold's
-    held-out periods (``1/(folds+4)`` of the range each, refit on everything before), concatenated
-    ``(n_test,)``; the model (constant levels, as the whole-range effects) is given the held-out
-    periods' spend and calendar (what it conditions on)."""
+def training_fits(data: CausalDataset, spec: ModelSpec, folds: int) -> Iterator[TrainingFit]:
+    """The rolling-origin folds: for each, the response model refitted on everything before its
+    held-out periods (``1/(folds+4)`` of the range each; priors over the training periods), returned
+    on the whole range (:class:`TrainingFit`) so that it can predict the held-out periods from their
+    spend and calendar."""
     problem, _ = build_problem(data, spec, ())
     t, lag = data.n_periods, problem.media.lag
     horizon = max(1, t // (folds + 4))
-    actual, predicted, naive = [], [], []
     for f in range(folds):
         stop = t - (folds - f) * horizon
         media = replace(MediaModel.build(data.spend[:stop], lag), medians=problem.media.medians)
@@ -380,14 +392,29 @@ def forecast_accuracy(
         )
         train, params = fit_point(train, spec.ar_order_for(data.frequency))
         full = replace(train, X=problem.X, log_y=problem.log_y, media=problem.media)
-        base, contrib = full.mean(params)
-        rows = slice(stop, stop + horizon)
-        actual.append(data.outcome[rows])
-        predicted.append((base + contrib.sum(axis=1))[rows])
-        naive.append(
-            seasonal_naive(data.outcome[:stop], len(data.outcome[rows]), naive_season(data.frequency, stop))
-        )
+        yield TrainingFit(stop, slice(stop, min(t, stop + horizon)), full, params)
+
+
+def forecast_accuracy(
+    data: CausalDataset, spec: ModelSpec, folds: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rolling-origin forecasts (:func:`training_fits`): actual, model-predicted and seasonal-naive
+    outcome on each fold's held-out periods, concatenated ``(n_test,)``; the model (constant levels,
+    as the whole-range effects) is given the held-out periods' spend and calendar (what it
+    conditions on)."""
+    actual, predicted, naive = [], [], []
+    for fold in training_fits(data, spec, folds):
+        base, contrib = fold.problem.mean(fold.params)
+        actual.append(data.outcome[fold.rows])
+        predicted.append((base + contrib.sum(axis=1))[fold.rows])
+        naive.append(naive_forecast(data, fold))
     return np.concatenate(actual), np.concatenate(predicted), np.concatenate(naive)
+
+
+def naive_forecast(data: CausalDataset, fold: TrainingFit) -> FloatArray:
+    """The seasonal-naive forecast of ``fold``'s held-out periods from the periods before them."""
+    history = data.outcome[: fold.stop]
+    return seasonal_naive(history, fold.rows.stop - fold.rows.start, naive_season(data.frequency, fold.stop))
 
 
 def _train_denominators(data: CausalDataset, kind: str, stop: int) -> FloatArray:

@@ -44,6 +44,14 @@ class WindowEffect:
     iroas_ci_lower: float
     iroas_ci_upper: float
 
+    @classmethod
+    def of(
+        cls, days: int, start: str, end: str, spend: float, lift: float, lower: float, upper: float
+    ) -> WindowEffect:
+        """The window's effect from its lift and interval (iROAS = lift / spend; NaN without spend)."""
+        per = spend if spend > 0 else float("nan")
+        return cls(days, start, end, spend, lift, lower, upper, lift / per, lower / per, upper / per)
+
 
 @dataclass(frozen=True)
 class ChannelEffect:
@@ -129,6 +137,8 @@ class CausalResults:
     ``revenue_lift_upper`` (at the confidence level). ``residuals``: one-step-ahead log residuals
     ``(T,)`` for drift detection (``date``, ``residual``). ``response``: the fitted response model
     with its posterior draws (:class:`liftos.causal.response.ResponseModel`; MMM only) for planning.
+    ``heterogeneity``: each channel's effect by calendar group (``causal_forest`` only; see
+    :meth:`get_heterogeneity`).
     """
 
     method: str
@@ -152,6 +162,23 @@ class CausalResults:
     def get_channel_effects(self) -> dict[str, ChannelEffect]:
         """Channel → :class:`ChannelEffect`."""
         return dict(self.effects)
+
+    def get_heterogeneity(self) -> pd.DataFrame:
+        """Each channel's effect by season (calendar quarter), month, weekday (daily data) and holiday
+        period, with intervals: one row per ``channel``, ``group`` and ``level`` with the ``periods``
+        in it, the ``spend`` placed in them, the outcome lost had that spend been zero
+        (``revenue_lift``, carryover included, ``ci_lower..ci_upper``) and its return
+        (``incremental_roas``, ``iroas_ci_lower..iroas_ci_upper``); see :mod:`liftos.causal.heterogeneity`.
+
+        Raises:
+            ValueError: the estimator does not estimate heterogeneity (only ``causal_forest`` does).
+        """
+        if self.heterogeneity is None:
+            raise ValueError(
+                f"the {self.method!r} estimator does not estimate effect heterogeneity; "
+                "use attribution_model='causal_forest'"
+            )
+        return self.heterogeneity.copy()
 
     def get_temporal_effects(self) -> TemporalEffects:
         """Weekday, seasonal and holiday effects on the baseline."""

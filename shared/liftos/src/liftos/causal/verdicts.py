@@ -30,6 +30,8 @@ and calls :func:`judge`. The rules, each with the meaning of its threshold:
 - R² > 0.9 against the calendar and the other channels (variance inflation above 10);
 - fewer periods than a year (seasonality and media cannot be told apart with confidence);
 - a feedback z-score above :data:`FEEDBACK_Z_WEAK` (one-sided 1 % level);
+- another estimator of the same quantity (the default ``mmm``, for the econml estimators) puts the
+  effect somewhere this one's interval excludes and vice versa: at least one of the two is wrong;
 - the outcome moves *more* than predicted at the sharp spend changes (z above :data:`EVENT_Z_HIGH`,
   two-sided 5 %): the estimate may be too low.
 
@@ -77,7 +79,8 @@ class ChannelEvidence:
     unexplained outcome (NaN when not computed). ``event_z``, ``event_ratio``, ``events``: the
     outcome's response at the channel's sharp spend changes against the fitted effect's prediction
     (z-score, observed / predicted, how many changes; NaN / 0 when not computed,
-    :class:`liftos.causal.evidence.EventResponse`).
+    :class:`liftos.causal.evidence.EventResponse`). ``disagreement``: set (in words) when another
+    estimator of the same effect disagrees with this one beyond both intervals.
     """
 
     channel: str
@@ -93,6 +96,7 @@ class ChannelEvidence:
     event_z: float = float("nan")
     event_ratio: float = float("nan")
     events: int = 0
+    disagreement: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,8 @@ def _channel_reasons(e: ChannelEvidence) -> list[tuple[Verdict, str]]:
                 f"the fitted effect predicts (z {e.event_z:.1f}): the estimate may be too low",
             )
         )
+    if e.disagreement:
+        found.append(("weak", e.disagreement))
     return found
 
 

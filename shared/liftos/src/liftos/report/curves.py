@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CurvePoints",
+    "HeterogeneityRow",
     "ResponseCurves",
     "derived_curves",
     "fitted_curves",
@@ -64,12 +65,28 @@ class CurvePoints:
 
 
 @dataclass(frozen=True)
+class HeterogeneityRow:
+    """One channel's return on the spend placed in one calendar group level (``causal_forest``):
+    ``group`` (season, month, weekday, holiday), ``level``, ``spend``, iROAS and its interval."""
+
+    channel: str
+    group: str
+    level: str
+    spend: float
+    incremental_roas: float
+    iroas_lower: float
+    iroas_upper: float
+
+
+@dataclass(frozen=True)
 class ResponseCurves:
-    """The curves shown in the report and where they come from (``refit`` or ``derived``)."""
+    """The curves shown in the report and where they come from (``refit`` or ``derived``), and the
+    refit's effect heterogeneity when its estimator has one (``causal_forest``; empty otherwise)."""
 
     source: Literal["refit", "derived"]
     description: str
     curves: tuple[CurvePoints, ...]
+    heterogeneity: tuple[HeterogeneityRow, ...] = ()
 
 
 def _window_panel(client: Client, meta: ModelMetadata) -> pd.DataFrame:
@@ -115,7 +132,17 @@ def fitted_curves(
         for channel, group in results.response_curves.groupby("channel", sort=True)
         if str(channel) in published
     )
-    return ResponseCurves("refit", REFIT_NOTE.format(method=meta.method), curves)
+    rows = () if results.heterogeneity is None else _heterogeneity_rows(results.heterogeneity)
+    return ResponseCurves("refit", REFIT_NOTE.format(method=meta.method), curves, rows)
+
+
+def _heterogeneity_rows(table: pd.DataFrame) -> tuple[HeterogeneityRow, ...]:
+    labels = table[["channel", "group", "level"]].astype(str).to_numpy()
+    values = table[["spend", "incremental_roas", "iroas_ci_lower", "iroas_ci_upper"]].to_numpy(dtype=float)
+    return tuple(
+        HeterogeneityRow(str(a), str(b), str(c), float(v[0]), float(v[1]), float(v[2]), float(v[3]))
+        for (a, b, c), v in zip(labels, values, strict=True)
+    )
 
 
 def _power_curve(effect: ChannelEffectRow) -> CurvePoints | None:

@@ -209,6 +209,37 @@ def _curves_section(data: ReportData) -> str:
     return _section("response-curves", "Response curves", body + note)
 
 
+_SHOWN_GROUPS = ("season", "holiday")
+
+
+def _heterogeneity_section(data: ReportData) -> str:
+    """The refit forest's return by season and holiday period, per channel ('' without one)."""
+    rows = [r for r in data.curves.heterogeneity if r.group in _SHOWN_GROUPS]
+    if not rows:
+        return ""
+    level = f"{data.metadata.confidence_level:.0%}"
+    cells = [
+        [
+            _e(r.channel),
+            _e(r.group),
+            _e(r.level),
+            fmt_money(r.spend),
+            f'<span class="iroas">{fmt_ratio(r.incremental_roas)}</span>',
+            f"{fmt_ratio(r.iroas_lower)} – {fmt_ratio(r.iroas_upper)}",
+        ]
+        for r in rows
+    ]
+    headers = ["channel", "group", "level", "spend placed there", "iROAS", f"iROAS {level} interval"]
+    note = (
+        '<p class="note">From the refit of the causal forest (the same data and method as the published '
+        "version): the outcome lost had the channel's spend in those periods been zero (carryover "
+        "included) per unit of that spend. Seasons are calendar quarters. Orderings inside overlapping "
+        "intervals are not evidence. Month and weekday: <code>CausalResults.get_heterogeneity()</code> "
+        "and the Excel export.</p>"
+    )
+    return _section("heterogeneity", "Effect by season and holiday period", _table(headers, cells) + note)
+
+
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None or not math.isfinite(value):
         return "–"
@@ -399,6 +430,7 @@ def render_html(data: ReportData) -> str:
         _effects_section(data.effects, meta),
         _waterfall_section(data.waterfall),
         _curves_section(data),
+        _heterogeneity_section(data),
         _plan_section(data.recommendations, data.plan_note),
         _experiments_section(data.recommendations),
         _roas_section(data.effects),
@@ -414,7 +446,7 @@ def render_html(data: ReportData) -> str:
         css=_CSS,
         subtitle=subtitle,
         kpis=_kpis(data),
-        sections="\n".join(sections),
+        sections="\n".join(s for s in sections if s),
         generated=_e(data.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
         database=_e(data.database),
         currency=_e(", ".join(meta.currencies) or "the reporting currency"),

@@ -1,60 +1,79 @@
-"""``"dml"``: econml ``LinearDML`` of the outcome on each channel's adstocked spend (fixed decay
-:data:`~liftos.causal.estimators.econml_features.DML_DECAY`), with the calendar design as controls.
+"""``"dml"``: econml ``LinearDML`` on the response model's fitted contributions: one orthogonalised
+coefficient θ_c per channel scales channel ``c``'s contribution (θ = 1: the size the response model
+found), so lift, iROAS, mROAS and the trailing windows answer the same question as the default
+``mmm`` (see :mod:`~liftos.causal.estimators.media_treatment`), with intervals from econml's
+inference mixed over the response model's posterior draws of the transform
+(:mod:`~liftos.causal.estimators.econml_features`).
 
-When to trust it: as a de-confounding cross-check of the MMM's direction and rough size. Its
-coefficient is a linear slope, i.e. close to the *marginal* return: under saturation it understates the
-average iROAS (about 30 % in the reference simulation), and its intervals ignore carryover/saturation
-misspecification, so their coverage is poor. Under ``treatment_assignment="randomized"`` the treatment
-model is a constant (no propensity modelling).
+What it adds to ``mmm``: the size of each effect is re-estimated by double machine learning: with the
+calendar partialled out of both the outcome and each contribution by cross-fitted nuisance models
+instead of the response model's parametric baseline and effect prior. Where the two disagree beyond
+their intervals the verdict says so (and is ``weak`` at best). What it cannot do: find a carryover or
+saturation the first stage missed, or remove bias from spend that reacts to unobserved demand (the
+sandbox ``hard`` scenario; the verdict's feedback test flags it). Without a prior, small channels get
+wide intervals and ``not_identified`` verdicts instead of estimates near a prior.
+Under ``treatment_assignment="randomized"`` the treatment model is a constant (no propensity model).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from liftos.causal.data import CausalDataset
-from liftos.causal.estimators.base import Estimator, channel_effect, require_econml
-from liftos.causal.estimators.econml_features import build_panel, linear_results
+from liftos.causal.estimators.base import Estimator, require_econml
+from liftos.causal.estimators.econml_features import EffectModel, LinearStage, Weights, econml_results
+from liftos.causal.estimators.media_treatment import MediaTreatment
 from liftos.causal.lift import LiftTest
 from liftos.causal.results import CausalResults
 from liftos.causal.spec import ModelSpec
 
-__all__ = ["DMLEstimator"]
+__all__ = ["DMLEstimator", "LinearEffects"]
 
-_ALPHAS = np.logspace(-3, 3, 13)
+FloatArray = np.typing.NDArray[np.float64]
+
+
+class LinearEffects(EffectModel):
+    """A constant coefficient per channel on the contributions (``LinearDML`` per transform draw)."""
+
+    def __init__(self, mt: MediaTreatment, stage: LinearStage) -> None:
+        self._mt, self._stage = mt, stage
+
+    @classmethod
+    def fit(cls, mt: MediaTreatment, spec: ModelSpec, stop: int | None, draws: bool) -> LinearEffects:
+        """``LinearDML`` on the periods before ``stop`` (default all), on every draw when ``draws``."""
+        return cls(mt, LinearStage.fit(mt, spec, stop, draws))
+
+    def draws(self, c: int, weights: Weights) -> tuple[FloatArray, FloatArray]:
+        """``θ_k Σ w_k`` and ``se_k |Σ w_k|`` over the posterior draws (the MAP alone without draws)."""
+        first = 1 if len(self._stage.theta) > 1 else 0
+        sums = np.array([float(weights(k).sum()) for k in range(first, len(self._stage.theta))])
+        return self._stage.theta[first:, c] * sums, self._stage.se[first:, c] * np.abs(sums)
+
+    def contributions(self) -> FloatArray:
+        """θ (MAP transform) times each contribution ``(T + lag - 1, C)``."""
+        return np.asarray(self._mt.contributions(0) * self._stage.theta[0], dtype=np.float64)
+
+    @property
+    def residuals(self) -> FloatArray:
+        """The MAP fit's final-stage residuals ``(T,)``."""
+        return self._stage.residuals
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """Nuisance and final-stage description."""
+        return {
+            "final_stage": "LinearDML: one coefficient per channel on its contribution",
+            "nuisance_models": "ridge on the calendar (penalty by leave-one-out CV), 3-fold cross-fitting",
+            "dml_theta": [float(v) for v in self._stage.theta[0]],
+        }
 
 
 class DMLEstimator(Estimator):
-    """econml LinearDML cross-check (linear effect per unit of adstocked spend)."""
+    """econml LinearDML on the response model's contributions (the MMM's question, re-estimated)."""
 
     lookup_name = "dml"
 
     def fit(self, data: CausalDataset, spec: ModelSpec, lift_tests: tuple[LiftTest, ...]) -> CausalResults:
-        """Fit LinearDML; lift = slope x adstocked spend; iROAS = mROAS = slope."""
+        """Fit the response model, then LinearDML on its transform; effects with verdicts."""
         require_econml(self.lookup_name)
-        from econml.dml import LinearDML
-        from sklearn.dummy import DummyRegressor  # type: ignore[import-untyped]
-        from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
-
-        panel = build_panel(data, spec)
-        model_t = DummyRegressor() if spec.treatment_assignment == "randomized" else RidgeCV(alphas=_ALPHAS)
-        est = LinearDML(model_y=RidgeCV(alphas=_ALPHAS), model_t=model_t, cv=3, random_state=spec.seed)
-        with threadpool_limits(1):
-            est.fit(panel.y, panel.T_ad, X=None, W=panel.design.matrix)
-        inference = est.intercept__inference()  # no X: the constant effect per unit of each treatment
-        slope = np.atleast_1d(np.asarray(inference.point_estimate, dtype=np.float64)).ravel()
-        se = np.atleast_1d(np.asarray(inference.stderr, dtype=np.float64)).ravel()
-        effects = {
-            ch: channel_effect(
-                ch,
-                slope[c] * panel.totals[c],
-                se[c] * panel.totals[c],
-                float(data.spend[:, c].sum()),
-                slope[c],
-                spec.confidence_level,
-                self.lookup_name,
-            )
-            for c, ch in enumerate(data.channels)
-        }
-        return linear_results(self.lookup_name, panel, spec, effects, slope, len(lift_tests))
+        return econml_results(self.lookup_name, data, spec, lift_tests, LinearEffects.fit)

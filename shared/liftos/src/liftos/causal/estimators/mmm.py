@@ -39,7 +39,7 @@ from liftos.causal.spec import ModelSpec
 from liftos.causal.temporal import temporal_effects
 from liftos.causal.verdicts import ModelEvidence, effect_sentence, judge
 
-__all__ = ["MMMEstimator", "accuracy_of"]
+__all__ = ["MMMEstimator", "accuracy_of", "whole_range_iroas"]
 
 FloatArray = NDArray[np.float64]
 _CURVE_DRAWS = 100
@@ -68,6 +68,15 @@ def _interval(fit: MMMFit, values: FloatArray, point: FloatArray, level: float) 
     return np.stack([np.minimum(q[0], point), np.maximum(q[1], point)])
 
 
+def whole_range_iroas(fit: MMMFit, level: float) -> tuple[FloatArray, FloatArray]:
+    """The whole-range iROAS ``(C,)`` of ``fit`` (constant levels) and its interval ``(2, C)`` at
+    ``level``, as the ``mmm`` estimator publishes them (for comparisons with other estimators)."""
+    point, draws = fit.effects(), fit.draw_effects()
+    bounds = _interval(fit, np.stack([d.lift for d in draws]), point.lift, level)
+    spend = np.where(point.spend > 0, point.spend, np.nan)
+    return np.asarray(point.lift / spend, dtype=np.float64), np.asarray(bounds / spend, dtype=np.float64)
+
+
 def _p_value(lift: float, sd: float) -> float:
     return float(2.0 * norm.sf(abs(lift) / sd)) if sd > 0 else (0.0 if lift != 0 else 1.0)
 
@@ -80,21 +89,16 @@ def _windows(
     lifts = np.stack([d.window_lift[:, c] for d in draws])  # (S, W)
     bounds = _interval(fit, lifts, point.window_lift[:, c], level)
     for w, periods in enumerate(fit.windows):
-        spend = float(point.window_spend[w, c])
-        per = spend if spend > 0 else float("nan")
         first = max(0, data.n_periods - periods)
         out.append(
-            WindowEffect(
-                days=periods * (1 if data.frequency == "D" else 7),
-                start=str(data.dates[first].date()),
-                end=str(data.dates[-1].date()),
-                spend=spend,
-                revenue_lift=float(point.window_lift[w, c]),
-                ci_lower=float(bounds[0, w]),
-                ci_upper=float(bounds[1, w]),
-                incremental_roas=float(point.window_lift[w, c] / per),
-                iroas_ci_lower=float(bounds[0, w] / per),
-                iroas_ci_upper=float(bounds[1, w] / per),
+            WindowEffect.of(
+                periods * (1 if data.frequency == "D" else 7),
+                str(data.dates[first].date()),
+                str(data.dates[-1].date()),
+                float(point.window_spend[w, c]),
+                float(point.window_lift[w, c]),
+                float(bounds[0, w]),
+                float(bounds[1, w]),
             )
         )
     return tuple(out)
