@@ -147,6 +147,9 @@ def serve_emulators(
         list[str] | None,
         typer.Option(help="Refuse this platform's credentials as revoked (meta, google_ads, klaviyo)."),
     ] = None,
+    drift_start: Annotated[
+        date | None, day_option("Drift scenario: the day the change is centred on (default the middle).")
+    ] = None,
     live: Annotated[
         bool, typer.Option(help="Move the emulators' today on a clock (--days-per-minute) up to --end.")
     ] = False,
@@ -187,4 +190,5 @@ def serve_emulators(
         rate_limits,
         tuple(revoke or ()),
         LiveOptions(days_per_minute, today, origin_unix) if live else None,
+        drift_start,
     )

@@ -45,6 +45,7 @@ def sandbox_argv(
         "--fault-rate", str(fault_rate),
         "--latency-ms", str(latency_ms),
         "--rate-limits" if rate_limits else "--no-rate-limits",
+        *(["--drift-start", spec.drift_start.isoformat()] if spec.drift_start else []),
         *live,
     ]  # fmt: skip
 

@@ -209,6 +209,7 @@ def serve(
     rate_limits: bool = True,
     revoked: tuple[str, ...] = (),
     live: LiveOptions | None = None,
+    drift_start: date | None = None,
 ) -> None:
     """Simulate the world for (seed, scenario, start, end, entities) and serve it until SIGINT/SIGTERM.
 
@@ -230,6 +231,8 @@ def serve(
         spec_kwargs["end"] = end
     if entities is not None:
         spec_kwargs["entities_per_channel"] = entities
+    if drift_start is not None:
+        spec_kwargs["drift_start"] = drift_start
     world = simulate_world(WorldSpec(**spec_kwargs))
     unknown = set(revoked) - {"meta", "google_ads", "klaviyo"}
     if unknown:
