@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import structlog
 from clickhouse_connect.driver.client import Client
 
 from liftos.clock import ClockSettings
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 _SOURCES = ("meta", "google_ads", "klaviyo")
+_log = structlog.get_logger("liftos.devstack.live_demo")
 _CENT = 0.01
 
 
@@ -198,6 +200,7 @@ class LiveResult:
     differences: list[str]
     seconds: float
     missing_days: dict[str, list[date]]
+    report: Path | None = None
 
 
 _TRUTH_CACHE: dict[tuple[int, date, date], dict[str, Any]] = {}
@@ -492,6 +495,7 @@ def run_live_demo(options: LiveDemoOptions, on_tick: Tick, stack_output: Any) ->
         sandbox = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     interrupted, differences, timings = False, ["not checked"], []
     missing: dict[str, list[date]] = {}
+    report: Path | None = None
     try:
         wait_for_port("127.0.0.1", port, 120)
         stack = EmbeddedStack(
@@ -511,10 +515,30 @@ def run_live_demo(options: LiveDemoOptions, on_tick: Tick, stack_output: Any) ->
                 timings = watcher.timings()
                 missing = _missing_days(watcher.client, served_final)
                 watcher.tail.stop()
+            view.phase = "writing the report"
+            on_tick(view)
+            report = _write_report(stack, world, options.data_dir / "report.html")
     finally:
         sandbox.terminate()
         sandbox.wait(30)
-    return LiveResult(view, timings, interrupted, differences, time.monotonic() - started, missing)
+    return LiveResult(view, timings, interrupted, differences, time.monotonic() - started, missing, report)
+
+
+def _write_report(stack: EmbeddedStack, world: World, out: Path) -> Path | None:
+    """The HTML report of the last version, its effect history drawn against the world's truth
+    (None, with the reason logged, when it cannot be written: no version yet, no plotting extra)."""
+    from liftos.errors import LiftOSError
+    from liftos.report import write_report
+
+    def truth(start: date, end: date) -> dict[str, float]:
+        return {c: float(v["iroas"]) for c, v in _truth(world, start, end)["channels"].items()}
+
+    try:
+        write_report(WarehouseSettings(port=stack.ports.warehouse), out, refit=False, truth=truth)
+    except (LiftOSError, ImportError) as error:
+        _log.warning("live demo report not written", error=str(error))
+        return None
+    return out
 
 
 def _follow(watcher: _Watcher, served_final: ServedWorld, on_tick: Tick) -> tuple[bool, list[str]]:
