@@ -401,9 +401,11 @@ def _expected_sources(served: ServedWorld) -> dict[date, set[str]]:
 def warehouse_differences(client: Client, world: World, served: ServedWorld) -> list[str]:
     """Channel-days whose spend or platform revenue (reporting currency) and outcome days whose
     revenue or orders differ from what ``served`` serves, by a cent or more (empty: equal)."""
-    got = client.query_df(
+    got = _frame(
+        client,
         "SELECT channel, date, sum(spend) AS spend, sum(revenue) AS revenue FROM marketing_daily FINAL"
-        " GROUP BY channel, date"
+        " GROUP BY channel, date",
+        ("channel", "date", "spend", "revenue"),
     )
     frames = []
     for channel, frame in served.daily.items():
@@ -428,8 +430,10 @@ def warehouse_differences(client: Client, world: World, served: ServedWorld) -> 
         for column in ("spend", "revenue")
         if abs(getattr(row, column + "_got") - getattr(row, column + "_want")) >= _CENT
     ]
-    outcome = client.query_df(
-        "SELECT date, sum(revenue) AS revenue, sum(orders) AS orders FROM store_outcomes FINAL GROUP BY date"
+    outcome = _frame(
+        client,
+        "SELECT date, sum(revenue) AS revenue, sum(orders) AS orders FROM store_outcomes FINAL GROUP BY date",
+        ("date", "revenue", "orders"),
     )
     outcome["date"] = pd.to_datetime(outcome["date"]).dt.date
     served_outcome = served.outcome.assign(date=served.outcome["date"].dt.date)
@@ -444,6 +448,11 @@ def warehouse_differences(client: Client, world: World, served: ServedWorld) -> 
         for r in bad.itertuples()
     ]
     return problems
+
+
+def _frame(client: Client, sql: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``sql``'s rows as a frame with ``columns`` (also when there is no row)."""
+    return pd.DataFrame(client.query(sql).result_rows, columns=list(columns))
 
 
 def _missing_days(client: Client, served: ServedWorld) -> dict[str, list[date]]:
