@@ -29,7 +29,7 @@ from liftos.streaming.codec import decode
 from liftos.topics import EFFECTS
 from liftos.warehouse.connection import connect
 from liftos_devstack.broker import free_port, wait_for_port
-from liftos_devstack.demo import _service_environment
+from liftos_devstack.demo import service_environment
 from liftos_devstack.stack import EmbeddedStack, StackPorts
 from liftos_sandbox import World, WorldSpec, simulate_world
 from liftos_sandbox.environment import sandbox_argv
@@ -209,7 +209,7 @@ def sandbox_stack(
     try:
         wait_for_port("127.0.0.1", port, 120)
         url = f"http://127.0.0.1:{port}"
-        env = _service_environment(start, world, url) | (extra_env or {})
+        env = service_environment(start, world, url) | (extra_env or {})
         stack = EmbeddedStack(
             data_dir / "stack",
             StackPorts(0, 0, dict.fromkeys(services, 0)),

@@ -34,7 +34,7 @@ from liftos_devstack.stack import EmbeddedStack, StackPorts
 from liftos_sandbox import WorldSpec, simulate_world
 from liftos_sandbox.environment import connector_environment, sandbox_argv
 
-__all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo"]
+__all__ = ["DemoOptions", "DemoResult", "Stage", "run_demo", "service_environment"]
 
 #: Last simulated day of the demo world (the emulators' "today").
 DEMO_END = date(2025, 12, 31)
@@ -105,7 +105,8 @@ def _sandbox(options: DemoOptions, spec: WorldSpec, port: int, log: Path) -> sub
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _service_environment(start: date, world: Any, sandbox_url: str) -> dict[str, str]:
+def service_environment(start: date, world: Any, sandbox_url: str) -> dict[str, str]:
+    """The services' environment for a demo of ``world`` served at ``sandbox_url`` from ``start``."""
     currencies = dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True))
     connectors = connector_environment(world.credentials(), sandbox_url)
     # Read every customer the manager account can access, as an agency would (not just the first one).
@@ -194,7 +195,7 @@ def run_demo(options: DemoOptions, report: Report, stack_output: Any) -> DemoRes
     sandbox = _sandbox(options, spec, port, options.data_dir / "sandbox.log")
     try:
         wait_for_port("127.0.0.1", port, 120)
-        environment = _service_environment(start, world, f"http://127.0.0.1:{port}")
+        environment = service_environment(start, world, f"http://127.0.0.1:{port}")
         stack = EmbeddedStack(
             options.data_dir / "stack",
             StackPorts(0, 0, dict.fromkeys(("ingestor", "normalizer", "enricher", "causal-engine"), 0)),

@@ -14,7 +14,6 @@ Ctrl-C / timeout), with the per-day effect freshness and its stages (:class:`Day
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
 import threading
@@ -40,11 +39,11 @@ from liftos.topics import EFFECTS, MODEL_STATUS
 from liftos.warehouse.connection import connect
 from liftos.warehouse.restatements import restated_rows
 from liftos_devstack.broker import free_port, wait_for_port
-from liftos_devstack.demo import DEMO_END
+from liftos_devstack.demo import DEMO_END, service_environment
 from liftos_devstack.stack import EmbeddedStack, StackPorts
 from liftos_sandbox import World, WorldSpec, simulate_world
 from liftos_sandbox.emulators.source import ServedWorld, serve_world
-from liftos_sandbox.environment import clock_environment, connector_environment, sandbox_argv
+from liftos_sandbox.environment import clock_environment, sandbox_argv
 
 __all__ = [
     "DayTiming",
@@ -267,20 +266,16 @@ def _versions(updates: list[tuple[EffectUpdate, float]], fits: dict[int, float])
 
 
 def _environment(options: LiveDemoOptions, world: World, url: str, clock: ClockSettings) -> dict[str, str]:
-    currencies = dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True))
-    connectors = connector_environment(world.credentials(), url)
-    connectors.pop("LIFTOS_GOOGLE_ADS__CUSTOMER_ID")
+    """The demo's service environment on ``clock``: no fixed last day (the ingestor reads up to the
+    clock's today), polls every ``poll_interval_s``, refits at most every ``min_refit_interval_s``."""
+    environment = service_environment(options.first_day, world, url)
+    environment.pop("LIFTOS_UNTIL")
     return (
-        connectors
+        environment
         | clock_environment(clock)
         | {
-            "LIFTOS_SOURCES": json.dumps(list(_SOURCES)),
-            "LIFTOS_SINCE": options.first_day.isoformat(),
-            "LIFTOS_REQUEST_TIMEOUT_S": "10",
             "LIFTOS_META__POLL_INTERVAL_S": "0.05",
             "LIFTOS_POLL_INTERVAL_S": repr(options.poll_interval_s),
-            "LIFTOS_REPORTING_CURRENCY": world.spec.reporting_currency,
-            "LIFTOS_ACCOUNT_CURRENCIES": json.dumps(currencies),
             "LIFTOS_CHECK_INTERVAL_S": "1",
             "LIFTOS_MIN_REFIT_INTERVAL_S": repr(options.min_refit_interval_s),
             "LIFTOS_LANDING_CHECK_INTERVAL_S": "1",
