@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -469,9 +471,33 @@ def _missing_days(client: Client, served: ServedWorld) -> dict[str, list[date]]:
 Tick = Callable[[LiveView], None]
 
 
+@contextmanager
+def _stop_on_hangup() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) stop the demo like Ctrl-C, so the stack and the sandbox
+    are always stopped (they run in their own sessions and would outlive it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_live_demo(options: LiveDemoOptions, on_tick: Tick, stack_output: Any) -> LiveResult:
-    """Run the live demo until the clock stopped and everything settled, or Ctrl-C (then the result
-    says ``interrupted``); ``on_tick`` receives the view about twice a second."""
+    """Run the live demo until the clock stopped and everything settled, or Ctrl-C, SIGTERM or SIGHUP
+    (then the result says ``interrupted``); ``on_tick`` receives the view about twice a second."""
+    with _stop_on_hangup():
+        return _run(options, on_tick, stack_output)
+
+
+def _run(options: LiveDemoOptions, on_tick: Tick, stack_output: Any) -> LiveResult:
     started = time.monotonic()
     spec = WorldSpec(
         options.seed,
@@ -517,7 +543,7 @@ def run_live_demo(options: LiveDemoOptions, on_tick: Tick, stack_output: Any) ->
                 interrupted, differences = _follow(watcher, served_final, on_tick)
             finally:
                 timings = watcher.timings()
-                missing = _missing_days(watcher.client, served_final)
+                missing = _missing_days(watcher.client, _served_now(view) if interrupted else served_final)
                 watcher.tail.stop()
             view.phase = "writing the report"
             on_tick(view)
@@ -572,7 +598,14 @@ def _follow(watcher: _Watcher, served_final: ServedWorld, on_tick: Tick) -> tupl
                     ]
             time.sleep(0.5)
     except KeyboardInterrupt:
-        return True, warehouse_differences(watcher.client, view.world, served_final)
+        return True, warehouse_differences(watcher.client, view.world, _served_now(view))
+
+
+def _served_now(view: LiveView) -> ServedWorld:
+    """What the emulators serve at this moment (the live world's current snapshot)."""
+    from liftos_sandbox.live import LiveWorld
+
+    return LiveWorld(view.world, view.clock).snapshot()[0]
 
 
 def _phase(view: LiveView, matched_at: float | None) -> str:

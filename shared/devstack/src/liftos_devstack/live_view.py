@@ -167,10 +167,11 @@ def summary_renderables(result: LiveResult) -> list[RenderableType]:
     restated = ", ".join(f"{k} {v:,}" for k, v in sorted(view.restated.items())) or "none"
     out.append(Text(f"Restated rows: {restated}."))
     if result.differences:
+        pending = " (at the interruption: the last polls had not all landed)" if result.interrupted else ""
         out.append(
             Text(
-                f"Warehouse differs from the emulators on {len(result.differences)} channel-days, e.g. "
-                f"{result.differences[0]}",
+                f"Warehouse differs from what the emulators serve on {len(result.differences)} channel-days"
+                f"{pending}, e.g. {result.differences[0]}",
                 style="yellow",
             )
         )
