@@ -1,5 +1,6 @@
 # LiftOS Causal — the two commands of the README, and the checks CI runs.
 #   make demo   run the main job on the embedded default (no Docker needed)
+#   make demo-live   the same, then the sandbox's clock runs: new days, restatements, refits, drift
 #   make test   lint, type-check and run the test suite
 # Both install everything they need first (uv, then the locked workspace into .venv).
 
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCK_INPUTS := pyproject.toml uv.lock $(wildcard shared/*/pyproject.toml) $(wildcard services/*/pyproject.toml)
 
-.PHONY: demo up test lint typecheck pytest slow bench clean install
+.PHONY: demo demo-live up test lint typecheck pytest slow bench clean install
 
 install: $(STAMP)
 
@@ -21,6 +22,9 @@ $(STAMP): $(LOCK_INPUTS)
 
 demo: install
 	$(BIN)/liftos demo
+
+demo-live: install
+	$(BIN)/liftos demo --live --scenario drift
 
 up: install
 	$(BIN)/liftos up

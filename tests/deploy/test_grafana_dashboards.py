@@ -560,5 +560,6 @@ def test_pipeline_dashboard_covers_the_health_signals() -> None:
         "liftos_enricher_freshness_seconds_bucket",
         "liftos_normalizer_consumer_lag_messages",
         "liftos_causal_engine_last_fit_timestamp_seconds",
+        "liftos_causal_engine_effect_freshness_seconds_bucket",
     ):
         assert name in used, name

@@ -13,6 +13,7 @@ import pytest
 
 from liftos.dimensions.retail_events import us_thanksgiving as thanksgiving
 from liftos_sandbox import CHANNELS, World, WorldSpec, build_world
+from liftos_sandbox.platform_reporting import RESTATEMENT_DAYS
 
 SHORT = WorldSpec(seed=11, start=date(2024, 9, 1), end=date(2025, 1, 31), entities_per_channel=8)
 
@@ -163,29 +164,31 @@ def test_black_friday_raises_outcome(world: World) -> None:
         assert events[pd.Timestamp(black_friday + timedelta(days=3))] == "Cyber Monday"
 
 
-def test_restatement_matures_after_28_days(world: World) -> None:
+def test_restatement_matures_inside_each_platforms_window(world: World) -> None:
     as_of = date(2025, 6, 30)
     final = world.daily.set_index(["date", "channel", "campaign_id", "group_id", "ad_id"])
     reported = world.reported_as_of(as_of).set_index(final.index.names)
     assert reported.index.get_level_values("date").max() <= pd.Timestamp(as_of)
     aligned = final.loc[reported.index]
     lag = (pd.Timestamp(as_of) - pd.DatetimeIndex(reported.index.get_level_values("date"))).days.to_numpy()
-    mature, fresh = lag >= 28, lag < 28
+    window = reported.index.get_level_values("channel").map(RESTATEMENT_DAYS).to_numpy()
+    mature, fresh = lag >= window - 1, lag < window - 1
+    assert RESTATEMENT_DAYS == {"meta": 28, "google_ads": 30, "klaviyo": 5}
     for column in ("platform_revenue", "platform_conversions"):
         assert (reported[column].to_numpy()[mature] == aligned[column].to_numpy()[mature]).all()
         assert (reported[column].to_numpy() <= aligned[column].to_numpy()).all()
-        assert reported[column].to_numpy()[fresh].sum() < 0.9 * aligned[column].to_numpy()[fresh].sum()
-    later = world.reported_as_of(as_of + timedelta(days=28)).set_index(final.index.names)
-    window = later.index.get_level_values("date") <= pd.Timestamp(as_of)
-    matured = later.loc[window, "platform_revenue"].to_numpy()
-    assert np.array_equal(matured, final.loc[later.index[window], "platform_revenue"].to_numpy())
+        assert reported[column].to_numpy()[fresh].sum() < 0.95 * aligned[column].to_numpy()[fresh].sum()
+    later = world.reported_as_of(as_of + timedelta(days=29)).set_index(final.index.names)
+    window_rows = later.index.get_level_values("date") <= pd.Timestamp(as_of)
+    matured = later.loc[window_rows, "platform_revenue"].to_numpy()
+    assert np.array_equal(matured, final.loc[later.index[window_rows], "platform_revenue"].to_numpy())
 
 
 def test_restatement_is_monotone_in_as_of(world: World) -> None:
     day = pd.Timestamp(2025, 3, 1)
     totals = [
         world.reported_as_of(day.date() + timedelta(days=lag)).query("date == @day")["platform_revenue"].sum()
-        for lag in (0, 3, 10, 20, 27, 28)
+        for lag in (0, 3, 10, 20, 27, 29)
     ]
     assert all(a <= b for a, b in itertools.pairwise(totals))
     assert totals[0] < totals[-1]

@@ -59,6 +59,7 @@ RESTATED_META_DAYS = 10
 MISSING_GOOGLE_DAYS = (date(2025, 2, 10), date(2025, 2, 11), date(2025, 3, 5))
 SECTIONS = (
     "effects",
+    "effect-history",
     "waterfall",
     "response-curves",
     "budget-plan",
@@ -221,7 +222,8 @@ def test_page_has_every_section_and_channel(page: Path) -> None:
     assert "Data quality" in text and "Model metadata" in text and 'id="dead-letters"' in text
     for channel in CHANNELS:
         assert text.count(f"<td>{channel}</td>") >= 3, channel  # effects, ROAS and data-quality tables
-    assert text.count('<img src="data:image/png;base64,') == 5
+    assert text.count('<img src="data:image/png;base64,') == 6
+    assert 'id="restated"' in text and "model versions; each point is a version" in text
     assert 'data-curve-source="refit"' in text
 
 
@@ -311,6 +313,11 @@ def test_report_data_quality_and_roas(loaded: Loaded) -> None:
     assert sorted(quality) == list(CHANNELS)
     assert quality["meta"].duplicates == loaded.restated_rows > 0
     assert quality["google_ads"].duplicates == 0 and quality["klaviyo"].duplicates == 0
+    restated = {"meta": loaded.restated_rows, "google_ads": 0, "klaviyo": 0, "klaviyo outcome": 0}
+    assert data.quality.restated == restated  # re-reads of equal values do not count
+    versions = {p.model_version for p in data.history}
+    assert versions == {v[0].model_version for v in loaded.versions}
+    assert {p.channel for p in data.history} == set(CHANNELS)
     for channel in CHANNELS:
         assert quality[channel].window_days == 120
         assert quality[channel].missing_days == 120 - loaded.days_with_rows[channel]

@@ -11,7 +11,7 @@ from pydantic import Field
 from liftos.events import EnrichedRow, Event, StoreOutcomeRow, TableSpec
 from liftos.pipeline.enrich import enrich_row
 from liftos.settings import WarehouseSettings
-from liftos.warehouse import ddl, migrations
+from liftos.warehouse import ddl, migrations, restatements
 from liftos.warehouse.connection import connect, insert_events
 from tests.factories import make_normalized_row
 
@@ -37,10 +37,11 @@ def test_types_follow_annotations() -> None:
 def test_migrations_create_then_do_nothing(warehouse_settings: WarehouseSettings) -> None:
     admin = connect(warehouse_settings, use_database=False)
     first = migrations.apply_migrations(admin, warehouse_settings.database)
-    assert len(first) == len(ddl.table_models())
+    assert len(first) == len(ddl.table_models()) + len(restatements.OBJECTS)
     assert migrations.apply_migrations(admin, warehouse_settings.database) == []
     live = connect(warehouse_settings).query("SHOW TABLES").result_rows
-    assert {row[0] for row in live} == {m.TABLE.name for m in ddl.table_models() if m.TABLE}
+    models = {m.TABLE.name for m in ddl.table_models() if m.TABLE}
+    assert {row[0] for row in live} == models | set(restatements.OBJECTS)
 
 
 class _OutcomeV2(StoreOutcomeRow):
@@ -77,6 +78,8 @@ def test_rewrites_of_a_natural_key_collapse_to_the_newest_version(
     ).result_rows
     assert rows == [("c1", 12.5), ("c2", 1.0)]
     assert client.query("SELECT count() FROM marketing_daily").result_rows[0][0] >= 3
+    client.command("OPTIMIZE TABLE marketing_daily FINAL")  # the old version is gone from the table,
+    assert restatements.restated_rows(client) == {"canonical": 1}  # not from the restatement log
 
 
 class _MonthlyRow(EnrichedRow):

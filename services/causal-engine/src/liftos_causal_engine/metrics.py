@@ -6,6 +6,7 @@ __all__ = [
     "COMPLETENESS",
     "DRIFT_ALARMS",
     "EFFECTS_PUBLISHED",
+    "EFFECT_FRESHNESS_SECONDS",
     "FIT_SECONDS",
     "HELD",
     "HOLDS",
@@ -20,6 +21,29 @@ FIT_SECONDS = Histogram(
     "liftos_causal_engine_fit_seconds",
     "Time to fit one model version (s)",
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120),
+)
+EFFECT_FRESHNESS_SECONDS = Histogram(
+    "liftos_causal_engine_effect_freshness_seconds",
+    "Per new day: from the day's start on the business clock (when the platforms begin serving it) to"
+    " the first published effect update whose window includes it (s)",
+    buckets=(
+        1,
+        2,
+        5,
+        10,
+        20,
+        30,
+        60,
+        120,
+        300,
+        900,
+        3600,
+        4 * 3600,
+        12 * 3600,
+        86_400,
+        2 * 86_400,
+        7 * 86_400,
+    ),
 )
 MODEL_VERSION = Gauge("liftos_causal_engine_model_version", "Latest published model version")
 LAST_FIT = Gauge("liftos_causal_engine_last_fit_timestamp_seconds", "Unix time of the last published version")

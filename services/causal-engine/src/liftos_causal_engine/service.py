@@ -31,6 +31,7 @@ from liftos.events import EffectUpdate, ModelStatus, Recommendation
 from liftos.observability import Logger, start_health_server
 from liftos.pipeline.completeness import Completeness, CompletenessPolicy, measure_completeness
 from liftos.pipeline.effects import Estimate, ModelRun, estimate_effects
+from liftos.pipeline.freshness import new_day_freshness
 from liftos.pipeline.recommendations import lift_tests_of, make_plans, recommendation_rows
 from liftos.streaming.dead_letters import DeadLetterSink
 from liftos.streaming.kafka import ensure_topics, make_consumer, make_producer, publish, wait_for_broker
@@ -188,6 +189,7 @@ class CausalEngine:
         updates = [u.model_copy(update=fitted_on) for u in estimate.updates]
         await publish(self._producer, EFFECTS, updates)
         await asyncio.to_thread(insert_events, self._client, updates)
+        self._observe_freshness(updates)
         self._version, self._seen, self._drift_pending = run.model_version, mark, False
         self._previous = {update.channel: update for update in updates}
         await self._record_status(self._status(completeness, "published"))
@@ -214,6 +216,15 @@ class CausalEngine:
             lift_tests=len(tests),
             recommendations=len(recommendations),
         )
+
+    def _observe_freshness(self, updates: list[EffectUpdate]) -> None:
+        """Effect freshness of the days this version adds to the previous one's window."""
+        if not updates:
+            return
+        previous = max((u.window_end for u in self._previous.values()), default=None)
+        ages = new_day_freshness(previous, updates[0].window_end, time.time(), self._settings.clock)
+        for seconds in ages.values():
+            metrics.EFFECT_FRESHNESS_SECONDS.observe(seconds)
 
     async def _publish_recommendations(self, estimate: Estimate, version: int) -> list[Recommendation]:
         """The version's budget plan and experiment ranking, published and stored (skipped, with a

@@ -38,7 +38,7 @@ def run_backfill(source: str, since: date, until: date | None) -> int:
 async def _backfill(
     settings: IngestorSettings, source: str, since: date, until: date | None, log: Logger
 ) -> int:
-    hooks = IngestorHooks()
+    hooks = IngestorHooks(settings.clock)
     connector = make_connector(source, settings, hooks)
     stop = asyncio.Event()
     try:

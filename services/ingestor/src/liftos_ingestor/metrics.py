@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
 from prometheus_client import Counter, Gauge
 
+from liftos.clock import ClockSettings
 from liftos.integrations import SyncResult
 
 __all__ = [
@@ -57,7 +58,15 @@ SOURCE_UP = Gauge(
 
 
 class IngestorHooks:
-    """The connectors' HTTP hooks and the sync runner's row/poll hooks, bound to the metrics above."""
+    """The connectors' HTTP hooks and the sync runner's row/poll hooks, bound to the metrics above;
+    cursor lag is counted against ``clock``'s today (default the real clock)."""
+
+    def __init__(self, clock: ClockSettings | None = None) -> None:
+        self._clock = clock or ClockSettings()
+
+    def today(self) -> date:
+        """The calendar's today (the business clock's)."""
+        return self._clock.today()
 
     def request(self, source: str, endpoint: str, status: str) -> None:
         REQUESTS.labels(source, endpoint, status).inc()
@@ -70,6 +79,6 @@ class IngestorHooks:
 
     def poll(self, result: SyncResult) -> None:
         LAST_SUCCESS.labels(result.source, result.stream).set(result.finished_at.timestamp())
-        lag = result.lag_days(datetime.now(UTC).date())
+        lag = result.lag_days(self.today())
         if lag is not None:
             CURSOR_LAG.labels(result.source, result.stream).set(lag)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from aiokafka import AIOKafkaProducer
 
@@ -96,7 +96,7 @@ class Poller:
 
     def since(self) -> date:
         """First day wanted on a stream's first poll."""
-        return self._settings.since or datetime.now(UTC).date() - timedelta(days=DEFAULT_HISTORY_DAYS)
+        return self._settings.since or self._settings.clock.today() - timedelta(days=DEFAULT_HISTORY_DAYS)
 
     async def poll(
         self,
@@ -122,7 +122,7 @@ class Poller:
                 publish=self._publish,
                 store=self.store,
                 since=since or self.since(),
-                until=until or self._settings.until,
+                until=until or self._settings.until or self._settings.clock.today(),
                 lookback_days=self._settings.lookback_days,
                 progress=progress,
                 metrics=self._hooks,

@@ -92,7 +92,7 @@ async def _poll_forever(
 async def run(settings: IngestorSettings, log: Logger, stop: asyncio.Event) -> None:
     """Serve health and metrics, then poll every configured source until ``stop`` is set, with the
     landing tracker beside the polls (it rewinds the cursors if the broker loses the topics)."""
-    hooks = IngestorHooks()
+    hooks = IngestorHooks(settings.clock)
     connectors = {source: make_connector(source, settings, hooks) for source in settings.sources}
     async with running_poller(settings, hooks, log, "ingestor") as (poller, tracker):
         health = await start_health_server(settings.observability, lambda: None)

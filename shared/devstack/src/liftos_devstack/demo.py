@@ -108,8 +108,8 @@ def _sandbox(options: DemoOptions, spec: WorldSpec, port: int, log: Path) -> sub
 
 
 def service_environment(start: date, world: Any, sandbox_url: str, method: str = "mmm") -> dict[str, str]:
-    """The services' ``LIFTOS_*`` variables for the demo world served at ``sandbox_url`` (from ``start``,
-    the causal engine fitting ``method``)."""
+    """The services' environment for a demo of ``world`` served at ``sandbox_url`` from ``start``, the
+    causal engine fitting ``method``."""
     currencies = dict(zip(world.accounts["account_id"], world.accounts["currency"], strict=True))
     connectors = connector_environment(world.credentials(), sandbox_url)
     # Read every customer the manager account can access, as an agency would (not just the first one).

@@ -12,8 +12,9 @@ __all__ = ["register"]
 
 def demo(
     days: Annotated[
-        int, typer.Option(min=90, max=1096, help="Days of history to simulate and ingest.")
-    ] = 730,
+        int | None,
+        typer.Option(min=90, max=1096, help="Days of history to simulate and ingest (730; live: 365)."),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the simulated business.")] = 7,
     scenario: Annotated[
         str, typer.Option(help="easy, default, hard, drift, orders, high_return or seasonal.")
@@ -23,8 +24,24 @@ def demo(
         float, typer.Option(min=0.0, max=0.9, help="Share of API requests that fail.")
     ] = 0.0,
     data_dir: Annotated[
-        Path, typer.Option(help="Warehouse, cursors and service logs (emptied at start).")
-    ] = Path(".liftos/demo"),
+        Path | None, typer.Option(help="Warehouse, cursors and service logs (emptied at start).")
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            help="Then let the sandbox's clock run: new days, restatements, refits and drift as they happen."
+        ),
+    ] = False,
+    live_days: Annotated[int, typer.Option(min=1, max=730, help="Live: days the clock enters.")] = 90,
+    days_per_minute: Annotated[
+        float, typer.Option(min=0.5, max=240.0, help="Live: simulated days per wall-clock minute.")
+    ] = 30.0,
+    poll_interval: Annotated[
+        float, typer.Option(min=0.2, help="Live: the ingestor's seconds between two polls of a source.")
+    ] = 2.0,
+    refit_interval: Annotated[
+        float, typer.Option(min=0.0, help="Live: the causal engine's least seconds between two refits.")
+    ] = 10.0,
     method: Annotated[
         str, typer.Option(help="The causal engine's estimator: mmm (default), dml or causal_forest.")
     ] = "mmm",
@@ -43,6 +60,23 @@ def demo(
         raise typer.BadParameter(f"unknown scenario {scenario!r}", param_hint="--scenario")
     if method not in ATTRIBUTION_MODELS:
         raise typer.BadParameter(f"unknown estimator {method!r}", param_hint="--method")
+    if live:
+        from liftos_devstack.live_demo import LiveDemoOptions
+
+        live_options = LiveDemoOptions(
+            history_days=days or 365,
+            live_days=live_days,
+            days_per_minute=days_per_minute,
+            seed=seed,
+            scenario=scenario,
+            entities=entities,
+            poll_interval_s=poll_interval,
+            min_refit_interval_s=refit_interval,
+            data_dir=data_dir or Path(".liftos/demo-live"),
+        )
+        _run_live(console, live_options)
+        return
+    days, data_dir = days or 730, data_dir or Path(".liftos/demo")
     options = DemoOptions(days, seed, scenario, entities, fault_rate, data_dir, method=method)
     log_path = data_dir / "services.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +131,28 @@ def demo(
     console.print(
         f"{result.warehouse_rows:,} marketing rows in the warehouse; finished in {result.seconds:.0f} s."
     )
+
+
+def _run_live(console: Any, options: Any) -> None:
+    """The live demo under a rich Live screen; Ctrl-C stops it cleanly and prints the summary."""
+    from rich.live import Live
+
+    from liftos_devstack.live_demo import run_live_demo
+    from liftos_devstack.live_view import render_view, summary_renderables
+
+    log_path = options.data_dir / "services.log"
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"[bold]LiftOS live demo[/]: {options.history_days} days of history, then {options.live_days} live"
+        f" days at {options.days_per_minute:g} days/min, seed {options.seed}, scenario {options.scenario}; "
+        f"service logs: {log_path}; Ctrl-C stops"
+    )
+    with log_path.open("w") as services_log, Live(console=console, refresh_per_second=2) as screen:
+        result = run_live_demo(options, lambda view: screen.update(render_view(view)), services_log)
+    for renderable in summary_renderables(result):
+        console.print(renderable)
+    if result.report is not None:
+        console.print(f"Report with the effect history: {result.report}")
 
 
 def _print_plan(console: Any, result: Any) -> None:

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from liftos.clock import ClockSettings
 from liftos.errors import ConfigError
 from liftos.project import ProjectSettings
 from liftos.transformations.fx_rates import DailyRates
@@ -148,6 +149,8 @@ class ServiceSettings(ProjectSettings):
         mode: ``embedded`` for the local stack (Tansu + chdb), ``production`` otherwise. Placeholder
             secrets are refused in production.
         data_dir: Directory for the service's local state (sync cursors, stream-processor scratch).
+        clock: The business calendar's clock (:class:`~liftos.clock.ClockSettings`; default the real
+            one): what "today" is for the ingestor and when each day began for effect freshness.
     """
 
     model_config = SettingsConfigDict(
@@ -165,6 +168,7 @@ class ServiceSettings(ProjectSettings):
     kafka: KafkaSettings = KafkaSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+    clock: ClockSettings = ClockSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

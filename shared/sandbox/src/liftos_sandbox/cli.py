@@ -45,17 +45,45 @@ def truth(
     start: Annotated[date | None, day_option("First day of the window.")] = None,
     end: Annotated[date | None, day_option("Last day of the window, inclusive.")] = None,
     entities: Annotated[int, typer.Option(min=6, help="Leaf entities per channel.")] = 60,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Ask the live sandbox serving at URL (its world, as of its today; default end today)."
+        ),
+    ] = None,
 ) -> None:
     """Print the ground truth (spend, revenue lift, iROAS, mROAS, platform ROAS per channel) as JSON."""
+    check_window(start, end, "--start", "--end")
+    if url is not None:
+        _print_json(_live_truth(url, start, end))
+        return
     from liftos_sandbox.world import WorldSpec, simulate_world
 
     spec = WorldSpec(seed=seed, scenario=scenario.value, entities_per_channel=entities)
-    check_window(start, end, "--start", "--end")
     try:
         result = simulate_world(spec).truth(start, end)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     _print_json(result)
+
+
+def _live_truth(url: str, start: date | None, end: date | None) -> dict[str, Any]:
+    """``GET {url}/sandbox/truth`` of a running live sandbox; a refusal is a one-line error."""
+    import httpx
+
+    from liftos.errors import ConfigError
+
+    params = {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v is not None}
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/sandbox/truth", params=params, timeout=30.0)
+    except httpx.HTTPError as error:
+        raise ConfigError(f"cannot reach the sandbox at {url}: {error}") from error
+    body: dict[str, Any] = response.json() if response.content else {}
+    if response.status_code == 404:
+        raise ConfigError(f"the sandbox at {url} is not live (start it with --live)")
+    if response.status_code != 200:
+        raise typer.BadParameter(str(body.get("error", response.text)))
+    return body
 
 
 #: Keys of ``liftos sandbox credentials --format toml``: what a user puts in ``liftos.secrets.toml``
@@ -119,6 +147,25 @@ def serve_emulators(
         list[str] | None,
         typer.Option(help="Refuse this platform's credentials as revoked (meta, google_ads, klaviyo)."),
     ] = None,
+    drift_start: Annotated[
+        date | None, day_option("Drift scenario: the day the change is centred on (default the middle).")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option(help="Move the emulators' today on a clock (--days-per-minute) up to --end.")
+    ] = False,
+    days_per_minute: Annotated[
+        float, typer.Option(min=0.01, max=1440.0, help="Live: simulated days per wall-clock minute.")
+    ] = 10.0,
+    today: Annotated[
+        date | None, day_option("Live: the day the clock starts at (default 90 days before --end).")
+    ] = None,
+    origin_unix: Annotated[
+        float | None,
+        typer.Option(
+            help="Live: wall time (unix s) the clock starts (default now); until then it serves the"
+            " history up to the day before --today."
+        ),
+    ] = None,
 ) -> None:
     """Without a sub-command: serve the emulators in the foreground until SIGTERM (needs --port)."""
     if ctx.invoked_subcommand is not None:
@@ -126,8 +173,10 @@ def serve_emulators(
     if port is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(code=2)
-    from liftos_sandbox.emulators.server import serve
+    from liftos_sandbox.emulators.server import LiveOptions, serve
 
+    if today is not None and end is not None and not today <= end:
+        raise typer.BadParameter(f"--today {today} is after --end {end}", param_hint="--today")
     serve(
         port,
         host,
@@ -140,4 +189,6 @@ def serve_emulators(
         entities,
         rate_limits,
         tuple(revoke or ()),
+        LiveOptions(days_per_minute, today, origin_unix) if live else None,
+        drift_start,
     )

@@ -127,12 +127,18 @@ def budget_path(channel: Channel, tilt: FloatArray, rng: np.random.Generator) ->
 
 
 def draw_response(
-    channel: Channel, spend: FloatArray, n_days: int, params: ScenarioParams, rng: np.random.Generator
+    channel: Channel,
+    spend: FloatArray,
+    n_days: int,
+    params: ScenarioParams,
+    rng: np.random.Generator,
+    drift_index: int | None = None,
 ) -> ChannelResponse:
     """Draw a channel's response curve and scale it to a target iROAS over the simulated range.
 
     ``spend``: the channel's realised daily spend padded with zeros, shape ``(T + MAX_LAG,)``.
-    Under ``drift``, ``beta`` of the drifting channel changes by ``drift_factor`` around day ``T // 2``.
+    Under ``drift``, ``beta`` of the drifting channel changes by ``drift_factor`` around day
+    ``drift_index`` (default ``T // 2``).
     """
     decay, shape = rng.uniform(*_DECAY[channel]), rng.uniform(*_SHAPE[channel])
     stocked = adstock(spend, decay)
@@ -144,7 +150,8 @@ def draw_response(
     beta = target * float(spend.sum()) / response_sum if response_sum > 0 else 0.0
     path = np.full(len(spend), beta)
     if params.drift_channel == channel:
-        ramp = 1.0 / (1.0 + np.exp(-(np.arange(len(spend)) - n_days // 2) / 3.0))
+        centre = n_days // 2 if drift_index is None else drift_index
+        ramp = 1.0 / (1.0 + np.exp(-(np.arange(len(spend)) - centre) / 3.0))
         path *= 1.0 + (params.drift_factor - 1.0) * ramp
     return replace(unit, beta=path)
 

@@ -1,5 +1,8 @@
 """What the platforms claim: attributed conversions and conversion value that over-credit organic
-demand, and late restatement (values of the last 28 days are still maturing).
+demand, and late restatement: a day's values keep maturing as late conversions are attributed to it,
+for as many days as the platform's documented window (``RESTATEMENT_DAYS``): Meta freezes insights
+28 days after the fact; Google Ads restates conversions inside its 30-day default conversion window;
+Klaviyo credits orders within its default 5-day email attribution window.
 
 Channel-level series are daily ``(T,)`` in the reporting currency; cell arrays are ``(N,)``.
 """
@@ -27,13 +30,16 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-RESTATEMENT_DAYS: Final = 28
+#: Days (the date itself included) over which each platform's reported values still change: a row is
+#: final from ``RESTATEMENT_DAYS[channel] - 1`` days after its date on.
+RESTATEMENT_DAYS: Final[dict[str, int]] = {"meta": 28, "google_ads": 30, "klaviyo": 5}
 
 # Platform-reported value / true incremental value, drawn per seed (search over-credits most: it
 # captures shoppers who were coming anyway).
 _OVER_CREDIT: Final[dict[Channel, tuple[float, float]]] = {
     "meta": (1.5, 2.2), "google_ads": (2.2, 3.5), "klaviyo": (3.0, 6.0)}  # fmt: skip
-# (share reported on the day itself, curvature): matured share = 1 - (1 - m0) * (1 - lag / 28) ** p.
+# (share reported on the day itself, curvature):
+# matured share = 1 - (1 - m0) * (1 - lag / (RESTATEMENT_DAYS - 1)) ** p.
 _MATURITY: Final[dict[str, tuple[float, float]]] = {
     "meta": (0.6, 2.5), "google_ads": (0.5, 3.0), "klaviyo": (0.7, 4.0)}  # fmt: skip
 _WHOLE_CONVERSIONS: Final = frozenset({"meta", "klaviyo"})
@@ -88,15 +94,17 @@ def platform_conversions(
 
 
 def maturity(channel: str, lag_days: NDArray[np.int64]) -> FloatArray:
-    """Share of the final value reported ``lag_days`` after the date; exactly 1 from 28 days on."""
+    """Share of the final value reported ``lag_days`` after the date; exactly 1 from
+    ``RESTATEMENT_DAYS[channel] - 1`` days on."""
     first, power = _MATURITY[channel]
-    remaining = np.clip(1.0 - lag_days / RESTATEMENT_DAYS, 0.0, 1.0)
+    remaining = np.clip(1.0 - lag_days / (RESTATEMENT_DAYS[channel] - 1), 0.0, 1.0)
     return 1.0 - (1.0 - first) * remaining**power
 
 
 def reported_as_of(daily: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Rows of ``daily`` dated on or before ``as_of``, with ``platform_conversions`` and
-    ``platform_revenue`` as reported on ``as_of`` (partially matured within 28 days)."""
+    ``platform_revenue`` as reported on ``as_of`` (partially matured inside each platform's
+    restatement window)."""
     stamp = pd.Timestamp(as_of)
     out = daily.loc[daily["date"] <= stamp].copy()
     lag = ((stamp - out["date"]).dt.days).to_numpy(dtype=np.int64)

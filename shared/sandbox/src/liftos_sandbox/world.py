@@ -52,7 +52,8 @@ _SEND_CONCENTRATION = 4.0  # Klaviyo campaign send dates follow exp(4 x tilt)
 @dataclass(frozen=True)
 class WorldSpec:
     """What to simulate. ``end`` is inclusive and is also the emulators' "today";
-    ``entities_per_channel`` counts leaf entities (Meta ads, Google ad groups, Klaviyo campaigns+flows)."""
+    ``entities_per_channel`` counts leaf entities (Meta ads, Google ad groups, Klaviyo campaigns+flows);
+    ``drift_start``: the day the ``drift`` scenario's change is centred on (default the middle)."""
 
     seed: int = 0
     scenario: Scenario = "default"
@@ -60,6 +61,7 @@ class WorldSpec:
     end: date = date(2025, 12, 31)
     entities_per_channel: int = 60
     reporting_currency: str = "USD"
+    drift_start: date | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` when the spec cannot be simulated."""
@@ -71,6 +73,8 @@ class WorldSpec:
             raise ValueError("the simulated range must span at least 28 days")
         if self.reporting_currency not in SUPPORTED_CURRENCIES:
             raise ValueError(f"unsupported reporting currency {self.reporting_currency!r}")
+        if self.drift_start is not None and not self.start <= self.drift_start <= self.end:
+            raise ValueError(f"drift_start {self.drift_start} is outside {self.start}..{self.end}")
         if self.entities_per_channel < min_entities():
             raise ValueError(f"entities_per_channel must be >= {min_entities()}")
 
@@ -264,7 +268,8 @@ def build_world(spec: WorldSpec) -> World:
     cells = _spend(spec, entities, demand, params, fx)
     spend = {c: _padded(cells[c].per_day(cells[c].spend_reporting, n_days)) for c in CHANNELS}
     rng = stream(spec.seed, "response")
-    responses = {c: draw_response(c, spend[c], n_days, params, rng) for c in CHANNELS}
+    drift_index = None if spec.drift_start is None else (spec.drift_start - spec.start).days
+    responses = {c: draw_response(c, spend[c], n_days, params, rng, drift_index) for c in CHANNELS}
     if params.seasonal_channel is not None:  # its own stream: the other draws stay as in ``default``
         padded_days = pd.date_range(spec.start, periods=n_days + MAX_LAG, freq="D")
         channel = params.seasonal_channel

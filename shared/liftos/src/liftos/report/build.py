@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +17,12 @@ from liftos.report.curves import ResponseCurves, fitted_curves, response_curves
 from liftos.report.report_data import (
     ChannelEffectRow,
     DataQuality,
+    HistoryPoint,
     ModelMetadata,
     Waterfall,
     load_data_quality,
     load_effects,
+    load_history,
     load_metadata,
     load_waterfall,
 )
@@ -47,6 +49,7 @@ class ReportData:
     generated_at: datetime
     recommendations: tuple[Recommendation, ...] = ()
     plan_note: str = ""
+    history: tuple[HistoryPoint, ...] = ()
 
 
 _log = structlog.get_logger("liftos.report.build")
@@ -70,12 +73,14 @@ def load_report(
     recommendations: Sequence[Recommendation] | None = None,
     fitted: CausalResults | None = None,
     plan_note: str = "",
+    truth: TruthOf | None = None,
 ) -> ReportData:
     """Read the latest model version and its context from the warehouse ``client`` is bound to.
 
     ``recommendations``: the plan to show instead of the one published with the version (``liftos
     plan``); ``fitted``: results already fitted on the panel, whose response curves are drawn
-    instead of refitting.
+    instead of refitting; ``truth``: the true iROAS per channel of a window (a sandbox's), drawn
+    next to every version's estimates in the effect history.
 
     Raises:
         NoModelError: no model version is stored yet.
@@ -99,7 +104,23 @@ def load_report(
         generated_at=datetime.now(UTC),
         recommendations=tuple(recommendations),
         plan_note=plan_note,
+        history=_with_truth(load_history(client), truth),
     )
+
+
+#: ``truth(start, end)`` -> true iROAS per channel over ``start..end`` (inclusive).
+TruthOf = Callable[[date, date], Mapping[str, float]]
+
+
+def _with_truth(points: tuple[HistoryPoint, ...], truth: TruthOf | None) -> tuple[HistoryPoint, ...]:
+    if truth is None:
+        return points
+    out = []
+    for p in points:
+        recent = max(p.window_start, p.window_end - timedelta(days=27))
+        whole, last = truth(p.window_start, p.window_end), truth(recent, p.window_end)
+        out.append(replace(p, true_iroas=whole.get(p.channel), true_iroas_28d=last.get(p.channel)))
+    return tuple(out)
 
 
 def write_report(
@@ -110,6 +131,7 @@ def write_report(
     recommendations: Sequence[Recommendation] | None = None,
     fitted: CausalResults | None = None,
     plan_note: str = "",
+    truth: TruthOf | None = None,
 ) -> ReportData:
     """Render the report of the warehouse at ``settings`` into ``out`` (parents created); see
     :func:`load_report` for the options."""
@@ -120,7 +142,7 @@ def write_report(
     try:
         data = load_report(
             client, settings.database, refit=refit, recommendations=recommendations, fitted=fitted,
-            plan_note=plan_note,
+            plan_note=plan_note, truth=truth,
         )  # fmt: skip
     finally:
         client.close()

@@ -11,12 +11,21 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
 from liftos.events import Recommendation
 from liftos.report.curves import ResponseCurves
-from liftos.report.report_data import ChannelEffectRow, Waterfall
+from liftos.report.report_data import ChannelEffectRow, HistoryPoint, Waterfall
 
-__all__ = ["curves_chart", "effects_chart", "plan_chart", "png_data_uri", "roas_chart", "waterfall_chart"]
+__all__ = [
+    "curves_chart",
+    "effects_chart",
+    "history_chart",
+    "plan_chart",
+    "png_data_uri",
+    "roas_chart",
+    "waterfall_chart",
+]
 
 _PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")
 _BASELINE, _TOTAL, _NEGATIVE = "#8C8C8C", "#2F4B7C", "#C44E52"
@@ -162,3 +171,48 @@ def plan_chart(rows: Sequence[Recommendation]) -> Figure:
         [(r.min_spend or 0.0, r.max_spend or 0.0) for r in rows], [r.expected_outcome or 0.0 for r in rows],
         title, days,
     )  # fmt: skip
+
+
+def _days(points: Sequence[HistoryPoint]) -> NDArray[np.datetime64]:
+    return np.array([p.window_end for p in points], dtype="datetime64[D]")
+
+
+def _values(points: Sequence[HistoryPoint], attr: str) -> NDArray[np.float64]:
+    return np.array([np.nan if getattr(p, attr) is None else getattr(p, attr) for p in points], dtype=float)
+
+
+_HISTORY_LINES = (
+    ("iroas", "iroas_lower", "iroas_upper", "true_iroas", _PALETTE[0], "whole window"),
+    ("iroas_28d", "iroas_28d_lower", "iroas_28d_upper", "true_iroas_28d", _PALETTE[1], "last 28 days"),
+)
+
+
+def _history_axes(ax: Axes, points: Sequence[HistoryPoint], level: float) -> None:
+    """One channel's estimates per version: whole-window and trailing-28-day iROAS with their bands,
+    and the truth of the same windows (dashed) when known."""
+    x = _days(points)
+    for value, low, high, true, color, label in _HISTORY_LINES:
+        estimate = _values(points, value)
+        if np.isnan(estimate).all():
+            continue
+        ax.plot(x, estimate, marker="o", markersize=3, color=color, label=f"iROAS, {label}")
+        ax.fill_between(x, _values(points, low), _values(points, high), color=color, alpha=0.15)
+        truth = _values(points, true)
+        if not np.isnan(truth).all():
+            ax.plot(x, truth, linestyle="--", color=color, label=f"true, {label}")
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set_title(f"{points[0].channel}: iROAS per model version ({level:.0%} bands)", fontsize=10)
+    ax.set_ylabel("revenue per unit of spend")
+
+
+def history_chart(points: Sequence[HistoryPoint], level: float) -> Figure:
+    """Estimate and band of every model version per channel (x: the version's last data day)."""
+    channels = sorted({p.channel for p in points})
+    fig = Figure(figsize=(11, 2.8 * max(len(channels), 1)), layout="constrained")
+    for index, channel in enumerate(channels, start=1):
+        ax = fig.add_subplot(len(channels), 1, index)
+        _history_axes(ax, [p for p in points if p.channel == channel], level)
+        if index == 1:
+            ax.legend(fontsize=8, ncols=4)
+    fig.autofmt_xdate()
+    return fig

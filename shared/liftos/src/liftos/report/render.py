@@ -17,6 +17,7 @@ from liftos.events import Recommendation
 from liftos.report.charts import (
     curves_chart,
     effects_chart,
+    history_chart,
     plan_chart,
     png_data_uri,
     roas_chart,
@@ -376,6 +377,38 @@ def _quality_rows(quality: DataQuality) -> list[list[str]]:
     return rows
 
 
+def _restated_note(quality: DataQuality) -> str:
+    """Rows each source restated (re-delivered with other values), or why it is not known."""
+    if quality.restated is None:
+        return (
+            '<p class="note" id="restated">Restated rows: not recorded in this store (created before the'
+            " restatement log).</p>"
+        )
+    rows = [[_e(source), f"{count:,}"] for source, count in sorted(quality.restated.items())]
+    table = _table(["source", "restated rows"], rows or [["–", "0"]])
+    note = (
+        '<p class="note" id="restated">Restated rows: natural keys a source delivered again with other '
+        "values (late conversions, today's orders filling in); the newest version replaced the old one "
+        "and the next refit used it. A redelivery of the same values is not counted.</p>"
+    )
+    return table + note
+
+
+def _history_section(data: ReportData) -> str:
+    if not data.history:
+        return ""
+    versions = len({p.model_version for p in data.history})
+    truth = any(p.true_iroas is not None for p in data.history)
+    note = (
+        f'<p class="note" id="history-note">{versions} model versions; each point is a version, at the last '
+        "day of its data window: whole-window iROAS and trailing-28-day iROAS with their bands"
+        + ("; dashed: the sandbox's truth for the same windows." if truth else ".")
+        + "</p>"
+    )
+    body = _img(png_data_uri(history_chart(data.history, data.metadata.confidence_level)), "effect history")
+    return _section("effect-history", "Effect history", body + note)
+
+
 def _quality_section(quality: DataQuality) -> str:
     headers = ["table / channel", "date range", "rows", "rows (FINAL)", "duplicates collapsed"]
     headers += ["days with rows in window", "days without rows"]
@@ -385,7 +418,8 @@ def _quality_section(quality: DataQuality) -> str:
         "model window with no row at all (no active campaign that day, or data not ingested).</p>"
         f'<p class="note" id="dead-letters"><b>Dead letters:</b> {_e(quality.dead_letters)}</p>'
     )
-    return _section("data-quality", "Data quality", _table(headers, _quality_rows(quality)) + notes)
+    body = _table(headers, _quality_rows(quality)) + notes + _restated_note(quality)
+    return _section("data-quality", "Data quality", body)
 
 
 def _metadata_section(meta: ModelMetadata, generated: datetime) -> str:
@@ -428,6 +462,7 @@ def render_html(data: ReportData) -> str:
     meta = data.metadata
     sections = [
         _effects_section(data.effects, meta),
+        _history_section(data),
         _waterfall_section(data.waterfall),
         _curves_section(data),
         _heterogeneity_section(data),

@@ -21,6 +21,7 @@ __all__ = [
     "ChannelEffectRow",
     "ChannelQuality",
     "DataQuality",
+    "HistoryPoint",
     "ModelMetadata",
     "NoModelError",
     "OutcomeQuality",
@@ -28,6 +29,7 @@ __all__ = [
     "dead_letter_note",
     "load_data_quality",
     "load_effects",
+    "load_history",
     "load_metadata",
     "load_waterfall",
 ]
@@ -176,11 +178,61 @@ class ChannelQuality(OutcomeQuality):
 
 @dataclass(frozen=True)
 class DataQuality:
-    """The data-quality summary: per-channel and outcome coverage, and the dead-letter note."""
+    """The data-quality summary: per-channel and outcome coverage, the dead-letter note, and rows each
+    source restated (natural keys stored with more than one set of values,
+    :func:`liftos.warehouse.restatements.restated_rows`; None for a store without the restatement log)."""
 
     channels: tuple[ChannelQuality, ...]
     outcomes: OutcomeQuality
     dead_letters: str
+    restated: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One model version's estimate of one channel: whole-window iROAS with its interval, and the
+    trailing-28-day iROAS with its interval (None when the version did not publish it); ``true_*``:
+    the sandbox's truth for the same windows when known (None otherwise)."""
+
+    model_version: int
+    channel: str
+    window_start: date
+    window_end: date
+    iroas: float
+    iroas_lower: float
+    iroas_upper: float
+    iroas_28d: float | None
+    iroas_28d_lower: float | None
+    iroas_28d_upper: float | None
+    true_iroas: float | None = None
+    true_iroas_28d: float | None = None
+
+
+_HISTORY_SQL = """
+SELECT model_version, channel, window_start, window_end, incremental_roas, ci_lower, ci_upper, spend,
+       incremental_roas_28d, ci_lower_28d, ci_upper_28d, spend_28d
+FROM effect_updates FINAL
+ORDER BY model_version, channel
+"""
+
+
+def _ratio(value: float | None, spend: float | None) -> float | None:
+    return None if value is None or not spend else float(value) / float(spend)
+
+
+def load_history(client: Client) -> tuple[HistoryPoint, ...]:
+    """Every published version's estimate per channel, oldest first."""
+    points = []
+    for row in client.query(_HISTORY_SQL).result_rows:
+        version, channel, start, end, iroas, low, high, spend, iroas28, low28, high28, spend28 = row
+        points.append(
+            HistoryPoint(
+                int(version), str(channel), _as_date(start), _as_date(end), float(iroas),
+                _ratio(low, spend) or 0.0, _ratio(high, spend) or 0.0,
+                None if iroas28 is None else float(iroas28), _ratio(low28, spend28), _ratio(high28, spend28),
+            )
+        )  # fmt: skip
+    return tuple(points)
 
 
 def dead_letter_note() -> str:
@@ -354,4 +406,15 @@ def load_data_quality(client: Client, meta: ModelMetadata) -> DataQuality:
         )
         for name, row in final.items()
     )
-    return DataQuality(channels, _outcome_quality(client, meta), dead_letter_note())
+    return DataQuality(channels, _outcome_quality(client, meta), dead_letter_note(), _restated(client))
+
+
+def _restated(client: Client) -> dict[str, int] | None:
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    from liftos.warehouse.restatements import restated_rows
+
+    try:
+        return restated_rows(client)
+    except DatabaseError:  # a store created before the restatement log
+        return None

@@ -15,6 +15,7 @@ from clickhouse_connect.driver.client import Client
 
 from liftos.events import Event
 from liftos.warehouse.ddl import column_types, create_table_sql, plain_identifier, table_models
+from liftos.warehouse.restatements import restatement_log_sql
 
 __all__ = ["apply_migrations", "layout_differences", "pending_statements"]
 
@@ -44,7 +45,8 @@ def _add_columns_sql(model: type[Event], database: str, live: dict[str, str]) ->
 
 
 def pending_statements(client: Client, database: str) -> list[str]:
-    """The DDL that would bring the live schema up to the models' (empty when up to date)."""
+    """The DDL that would bring the live schema up to the models' (empty when up to date), then the
+    restatement log over the tables (:mod:`liftos.warehouse.restatements`)."""
     statements: list[str] = []
     for model in table_models():
         assert model.TABLE is not None
@@ -53,7 +55,10 @@ def pending_statements(client: Client, database: str) -> list[str]:
             statements.append(create_table_sql(model, database))
         else:
             statements.extend(_add_columns_sql(model, database, live))
-    return statements
+    tables = client.query(
+        "SELECT name FROM system.tables WHERE database = {db:String}", parameters={"db": database}
+    ).result_rows
+    return statements + restatement_log_sql(database, {str(name) for (name,) in tables})
 
 
 def apply_migrations(client: Client, database: str) -> list[str]:

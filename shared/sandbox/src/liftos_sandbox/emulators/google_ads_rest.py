@@ -120,6 +120,11 @@ class GoogleAdsEmulator:
         }
         self._daily = self.world.daily.get("google_ads", pd.DataFrame())
 
+    def reload(self, world: ServedWorld) -> None:
+        """Serve ``world`` from now on (the live clock moved: a new day, restated conversions)."""
+        self.world = world
+        self._daily = world.daily.get("google_ads", pd.DataFrame())
+
     def add_routes(self, app: web.Application) -> None:
         """Register OAuth and Google Ads routes on ``app``."""
         for path in TOKEN_PATHS:

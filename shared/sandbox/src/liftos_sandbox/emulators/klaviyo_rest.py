@@ -105,6 +105,11 @@ class KlaviyoEmulator:
         self._entities = self.world.channel_entities("klaviyo")
         self._metric_ids = {name: self._short_id(name) for name in _METRICS}
 
+    def reload(self, world: ServedWorld) -> None:
+        """Serve ``world`` from now on (the live clock moved: a new day, today's orders so far)."""
+        self.world = world
+        self._daily = world.daily.get("klaviyo", pd.DataFrame(columns=["kind", "date"]))
+
     def add_routes(self, app: web.Application) -> None:
         """Register the /api routes (with and without trailing slash)."""
         for path, method, handler in (

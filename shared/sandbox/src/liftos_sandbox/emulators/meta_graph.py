@@ -97,6 +97,13 @@ class MetaEmulator:
         self._daily = self.world.daily.get("meta", pd.DataFrame())
         self._nodes = self._index_nodes()
 
+    def reload(self, world: ServedWorld) -> None:
+        """Serve ``world`` from now on (the live clock moved: a new day, restated values); cached
+        query results are dropped, report runs already submitted keep their query."""
+        self.world = world
+        self._daily = world.daily.get("meta", pd.DataFrame())
+        self._cache.clear()
+
     # ----------------------------------------------------------------- routing
     def add_routes(self, app: web.Application) -> None:
         """Register the Graph routes on ``app``."""

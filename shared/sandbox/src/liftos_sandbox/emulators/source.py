@@ -1,8 +1,11 @@
 """The World as the emulators see it: one frozen snapshot, as the platforms report it on "today".
 
-The emulators never simulate anything; they serve `World.reported_as_of(spec.end)` (late
-restatement visible) and `World.outcome`. This module narrows the World to the columns each
-platform needs and adds exact integer columns used for apportionment and sums:
+The emulators never simulate anything; they serve `World.reported_as_of(today)` (late
+restatement visible) and `World.outcome` up to today (today's own outcome as far as the day has gone:
+Klaviyo's orders of a day are complete once it is over, the next morning). ``today`` is
+``spec.end`` for a fixed world and moves with the clock in a live one (:mod:`liftos_sandbox.live`).
+This module narrows the World to the columns each platform needs and adds exact integer columns used
+for apportionment and sums:
 
 - ``spend_cents`` (account currency, 1/100 units), ``spend_micros`` (account currency, 1e-6 units),
 - ``revenue_cents`` (platform-reported conversion value, account currency, 1/100 units),
@@ -18,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-__all__ = ["ServedWorld", "SpecLike", "WorldLike", "serve_world"]
+__all__ = ["ServedWorld", "SpecLike", "WorldLike", "outcome_as_of", "serve_world"]
 
 _INT_COLUMNS = ("impressions", "clicks", "recipients", "opens", "unsubscribes", "bounces")
 
@@ -100,9 +103,28 @@ def _with_names(daily: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     return daily.merge(names, on=keys, how="left", validate="many_to_one")
 
 
-def serve_world(world: WorldLike) -> ServedWorld:
-    """Snapshot `world` as its platforms report it on ``world.spec.end`` (the emulator's today)."""
-    today: date = world.spec.end
+def outcome_as_of(outcome: pd.DataFrame, today: date, day_elapsed: float = 1.0) -> pd.DataFrame:
+    """Store outcome rows dated up to ``today`` as served then: ``today``'s orders and revenue only the
+    ``day_elapsed`` share of the day so far (floored to whole orders and cents), earlier days complete.
+
+    ``outcome``: date (datetime64), orders (int), revenue (reporting currency, cents).
+    """
+    out = outcome.loc[pd.to_datetime(outcome["date"]) <= pd.Timestamp(today)].copy()
+    share = min(max(day_elapsed, 0.0), 1.0)
+    if share < 1.0 and len(out):
+        last = pd.to_datetime(out["date"]) == pd.Timestamp(today)
+        cents = np.rint(out.loc[last, "revenue"].to_numpy(dtype=float) * 100.0)
+        out.loc[last, "revenue"] = np.floor(cents * share + 1e-9) / 100.0
+        out.loc[last, "orders"] = np.floor(
+            out.loc[last, "orders"].to_numpy(dtype=float) * share + 1e-9
+        ).astype(np.int64)
+    return out
+
+
+def serve_world(world: WorldLike, today: date | None = None, day_elapsed: float = 1.0) -> ServedWorld:
+    """Snapshot `world` as its platforms report it on ``today`` (default ``world.spec.end``), with
+    ``day_elapsed`` of that day gone (see :func:`outcome_as_of`)."""
+    today = world.spec.end if today is None else today
     reported = _with_names(_exact_columns(world.reported_as_of(today)), world.entities)
     daily = {
         str(channel): frame.sort_values(["date", "campaign_id", "group_id", "ad_id"]).reset_index(drop=True)
@@ -110,6 +132,7 @@ def serve_world(world: WorldLike) -> ServedWorld:
     }
     outcome = world.outcome.copy()
     outcome["date"] = pd.to_datetime(outcome["date"])
+    outcome = outcome_as_of(outcome, today, day_elapsed)
     return ServedWorld(
         seed=int(world.spec.seed),
         today=today,
