@@ -59,3 +59,12 @@ def test_clock_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 def test_clock_refuses_a_last_day_before_its_origin() -> None:
     with pytest.raises(ValueError, match="before origin_day"):
         ClockSettings(origin_day=date(2025, 3, 1), last_day=date(2025, 2, 1))
+
+
+def test_the_last_complete_day_is_yesterday_until_today_is_over() -> None:
+    noon = day_start_unix(date(2025, 6, 1)) + 12 * 3600
+    assert ClockSettings().last_complete_day(noon) == date(2025, 5, 31)
+    assert CLOCK.last_complete_day(ORIGIN - 5) == date(2025, 2, 28)  # waiting: the day before is over
+    assert CLOCK.last_complete_day(ORIGIN + 1.0) == date(2025, 2, 28)  # 1 March is running (2 s a day)
+    assert CLOCK.last_complete_day(ORIGIN + 4.5) == date(2025, 3, 2)
+    assert CLOCK.last_complete_day(ORIGIN + 10_000) == date(2025, 3, 10)  # stopped: its last day is over

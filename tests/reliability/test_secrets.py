@@ -171,7 +171,14 @@ def test_no_secret_in_logs_topics_warehouse_or_cursors(tmp_path: Path) -> None:
                 (r.key or b"") + b" " + (r.value or b"") + b" " + repr(r.headers).encode() for r in records
             )
         for (table,) in client.query("SHOW TABLES").result_rows:
-            rows = client.query(f"SELECT * FROM `{table}`").result_rows
+            columns = client.query(f"DESCRIBE TABLE `{table}`").result_rows
+            # aggregate states (the restatement log's hashes) are read finalised: the client cannot
+            # deserialise a state, and a hash holds no text anyway
+            select = ", ".join(
+                f"finalizeAggregation(`{name}`)" if kind.startswith("AggregateFunction") else f"`{name}`"
+                for name, kind, *_ in columns
+            )
+            rows = client.query(f"SELECT {select} FROM `{table}`").result_rows
             texts[f"table {table}"] = repr(rows).encode()
         texts["cursors"] = (run.stack.data_dir / "ingestor" / "cursors.json").read_bytes()
         assert any(len(t) > 10_000 for name, t in texts.items() if name.startswith("topic")), (

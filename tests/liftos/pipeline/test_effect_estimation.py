@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from liftos.pipeline.effects import ModelRun, estimate_effects, spend_channels
+from liftos.pipeline.effects import ModelRun, complete_days, estimate_effects, spend_channels
 from liftos_sandbox import WorldSpec, simulate_world
 
 
@@ -43,3 +43,11 @@ def test_refresh_stability_compares_with_the_previous_version(panel: pd.DataFram
     for old, new in zip(first.updates, second.updates, strict=True):
         expected = abs(new.incremental_roas - old.incremental_roas) / abs(old.incremental_roas)
         assert new.refresh_stability == pytest.approx(expected)
+
+
+def test_a_day_still_running_is_left_out_of_the_fit(panel: pd.DataFrame) -> None:
+    last = panel["date"].max().date()
+    kept = complete_days(panel, last)
+    assert len(kept) == len(panel)
+    cut = complete_days(panel, panel["date"].iloc[-2].date())
+    assert len(cut) == len(panel) - 1 and cut["date"].max() < panel["date"].max()

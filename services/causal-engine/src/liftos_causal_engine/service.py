@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from aiokafka import AIOKafkaProducer
@@ -30,7 +30,7 @@ from liftos.errors import LiftOSError
 from liftos.events import EffectUpdate, ModelStatus, Recommendation
 from liftos.observability import Logger, start_health_server
 from liftos.pipeline.completeness import Completeness, CompletenessPolicy, measure_completeness
-from liftos.pipeline.effects import Estimate, ModelRun, estimate_effects
+from liftos.pipeline.effects import Estimate, ModelRun, complete_days, estimate_effects
 from liftos.pipeline.freshness import new_day_freshness
 from liftos.pipeline.recommendations import lift_tests_of, make_plans, recommendation_rows
 from liftos.streaming.dead_letters import DeadLetterSink
@@ -57,6 +57,10 @@ from liftos_causal_engine.settings import CausalEngineSettings
 __all__ = ["CausalEngine", "run"]
 
 
+#: What the engine has fitted on: the warehouse's watermark and the last day that was over.
+_Mark = tuple[DataWatermark, date]
+
+
 class CausalEngine:
     """Refits on new data and publishes one :class:`EffectUpdate` per channel per model version."""
 
@@ -76,7 +80,7 @@ class CausalEngine:
         self._producer = producer
         self._log = log
         self._version = latest_model_version(client)
-        self._seen: DataWatermark | None = None
+        self._seen: _Mark | None = None
         self._last_fit = 0.0
         self._previous: dict[str, EffectUpdate] = {}
         self._drift = ResidualDriftMonitor()
@@ -95,11 +99,14 @@ class CausalEngine:
         published."""
         if self._inbox is not None:
             await self._inbox.drain()
-        mark = await asyncio.to_thread(data_watermark, self._client)
+        complete = self._settings.clock.last_complete_day()
+        # a day that ends is new data too: it enters the fit although no row changed
+        mark = (await asyncio.to_thread(data_watermark, self._client), complete)
         due = time.monotonic() - self._last_fit >= self._settings.min_refit_interval_s
         if mark == self._seen or not (due or self._drift_pending):
             return False
         panel = await asyncio.to_thread(daily_panel, self._client, self._settings.outcome_source)
+        panel = complete_days(panel, complete)
         if len(panel) < self._settings.min_days:
             self._log.info("waiting for data", days=len(panel), min_days=self._settings.min_days)
             self._seen = mark
@@ -157,7 +164,7 @@ class CausalEngine:
         await publish(self._producer, MODEL_STATUS, [status])
         await asyncio.to_thread(insert_events, self._client, [status])
 
-    async def _hold(self, completeness: Completeness, mark: DataWatermark) -> None:
+    async def _hold(self, completeness: Completeness, mark: _Mark) -> None:
         """Publish a ``held`` status instead of a version; wait for new data before the next try."""
         await self._record_status(self._status(completeness, "held"))
         self._seen = mark
@@ -166,7 +173,7 @@ class CausalEngine:
         self._log.warning("refit held: data incomplete", reasons=list(completeness.reasons))
 
     async def _publish_version(
-        self, panel: pd.DataFrame, mark: DataWatermark, trigger: str, completeness: Completeness
+        self, panel: pd.DataFrame, mark: _Mark, trigger: str, completeness: Completeness
     ) -> None:
         settings = self._settings
         outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)

@@ -94,6 +94,12 @@ class ClockSettings(BaseModel):
             return 1.0
         return position - math.floor(position)
 
+    def last_complete_day(self, unix: float | None = None) -> date:
+        """The latest day that is over at wall time ``unix``: yesterday while today is still running
+        (its orders and conversions are still coming in), today once the accelerated clock stopped."""
+        today = self.today(unix)
+        return today if self.day_elapsed(unix) >= 1.0 else today - timedelta(days=1)
+
     def began_at(self, day: date) -> float:
         """Wall time (unix seconds) at which the calendar entered ``day`` (may be in the future, or
         before ``origin_unix`` for days before the origin)."""

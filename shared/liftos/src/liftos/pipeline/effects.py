@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from liftos.causal.lift import LiftTest
     from liftos.causal.results import CausalResults, ChannelEffect
 
-__all__ = ["Estimate", "ModelRun", "estimate_effects", "spend_channels"]
+__all__ = ["Estimate", "ModelRun", "complete_days", "estimate_effects", "spend_channels"]
 
 _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
@@ -43,6 +43,13 @@ class ModelRun:
 def spend_channels(panel: pd.DataFrame) -> list[str]:
     """Channel spend columns of a :func:`liftos.warehouse.modelling_panel.daily_panel` frame."""
     return [column for column in panel.columns if column not in _NON_CHANNEL_COLUMNS]
+
+
+def complete_days(panel: pd.DataFrame, last_day: date) -> pd.DataFrame:
+    """The rows of a daily panel up to ``last_day`` (inclusive): a day still running has its full
+    spend but only part of its outcome (orders keep arriving until midnight), and fitting it would
+    read the missing orders as media doing nothing."""
+    return panel[panel["date"] <= pd.Timestamp(last_day)].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

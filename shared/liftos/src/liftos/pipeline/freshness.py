@@ -2,7 +2,9 @@
 
 For every day a new model version's window adds (after the previous version's window end, up to this
 one's), freshness = the version's publication time - the time the business clock entered the day,
-which is when the platforms start serving it (:meth:`liftos.clock.ClockSettings.began_at`). Pure.
+which is when the platforms start serving it (:meth:`liftos.clock.ClockSettings.began_at`). The causal
+engine fits only days that are over (:meth:`liftos.clock.ClockSettings.last_complete_day`), so a day's
+freshness is at least the day's own length on the clock. Pure.
 """
 
 from __future__ import annotations
