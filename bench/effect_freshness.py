@@ -59,7 +59,7 @@ def main() -> None:
     )
     print(
         f"policy: ingestor polls every {args.poll_interval:g} s (Meta 28, Google 30, Klaviyo 7 lookback"
-        " days); causal engine checks every 1 s, refits on new data at most every {args.refit_interval:g} s"
+        f" days); causal engine checks every 1 s, refits on new data at most every {args.refit_interval:g} s"
     )
     print(f"versions published: {len(result.view.versions)}; refits held: {len(result.view.held)}")
     if not summary["days"]:
