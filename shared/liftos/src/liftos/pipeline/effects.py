@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from liftos.causal.lift import LiftTest
     from liftos.causal.results import CausalResults, ChannelEffect
 
-__all__ = ["Estimate", "ModelRun", "complete_days", "estimate_effects", "spend_channels"]
+__all__ = ["Estimate", "ModelRun", "complete_days", "estimate_effects", "finite_or_none", "spend_channels"]
 
 _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
@@ -127,7 +127,8 @@ def estimate_effects(panel: pd.DataFrame, run: ModelRun, previous: Mapping[str, 
     return Estimate(updates, results.residuals, results)
 
 
-def _finite(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """``value`` as an event field: None for NaN or infinity (JSON has neither)."""
     return float(value) if math.isfinite(value) else None
 
 
@@ -138,13 +139,13 @@ def _evidence(effect: ChannelEffect, results: CausalResults) -> dict[str, Any]:
         "verdict": effect.verdict,
         "verdict_reason": effect.verdict_reason,
         "summary": effect.summary,
-        "prior_contraction": _finite(effect.prior_contraction),
+        "prior_contraction": finite_or_none(effect.prior_contraction),
         "effect_prior": str(results.metadata.get("effect_prior", "")),
-        "mroas_ci_lower": _finite(effect.mroas_ci_lower),
-        "mroas_ci_upper": _finite(effect.mroas_ci_upper),
+        "mroas_ci_lower": finite_or_none(effect.mroas_ci_lower),
+        "mroas_ci_upper": finite_or_none(effect.mroas_ci_upper),
         "curve_note": effect.curve_note,
-        "model_accuracy": _finite(results.model_accuracy),
-        "baseline_accuracy": _finite(accuracy),
+        "model_accuracy": finite_or_none(results.model_accuracy),
+        "baseline_accuracy": finite_or_none(accuracy),
         "calendar": str(results.metadata.get("calendar", "")),
     }
 
@@ -157,10 +158,10 @@ def _windows(effect: ChannelEffect) -> dict[str, float | None]:
         if window is None:
             continue
         out[f"spend_{days}d"] = window.spend
-        out[f"revenue_lift_{days}d"] = _finite(window.revenue_lift)
-        out[f"ci_lower_{days}d"] = _finite(window.ci_lower)
-        out[f"ci_upper_{days}d"] = _finite(window.ci_upper)
-        out[f"incremental_roas_{days}d"] = _finite(window.incremental_roas)
+        out[f"revenue_lift_{days}d"] = finite_or_none(window.revenue_lift)
+        out[f"ci_lower_{days}d"] = finite_or_none(window.ci_lower)
+        out[f"ci_upper_{days}d"] = finite_or_none(window.ci_upper)
+        out[f"incremental_roas_{days}d"] = finite_or_none(window.incremental_roas)
     return out
 
 

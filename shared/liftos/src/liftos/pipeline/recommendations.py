@@ -4,13 +4,13 @@ and the warehouse's ``recommendations`` table. Pure: no Kafka, no warehouse."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from liftos.events import LiftTestRecord, Recommendation
+from liftos.pipeline.effects import finite_or_none
 
 if TYPE_CHECKING:
     from liftos.causal.budget import BudgetPlan
@@ -90,10 +90,6 @@ def make_plans(results: CausalResults, request: PlanRequest) -> tuple[BudgetPlan
     return plan, results.plan_experiments(request.target_relative_width, plan=plan)
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
 def recommendation_rows(
     plan: BudgetPlan, designs: Sequence[ExperimentDesign], model_version: int, generated_at: datetime
 ) -> list[Recommendation]:
@@ -106,14 +102,14 @@ def recommendation_rows(
         "horizon_end": date.fromisoformat(plan.end),
         "confidence_level": plan.confidence_level,
     }
-    totals = plan.totals()
+    totals, summary = plan.totals(), plan.summary()
     rows = [
         Recommendation(
             **common,
             **totals,
             kind="budget_plan",
             channel=c.channel,
-            summary=plan.summary(),
+            summary=summary,
             spend=c.spend,
             current_spend=c.current,
             min_spend=c.low,
@@ -139,11 +135,11 @@ def recommendation_rows(
             spend_forgone=d.spend_forgone,
             expected_lift=d.expected_lift,
             predicted_se=d.predicted_se,
-            iroas=_finite(d.iroas),
-            iroas_lower=_finite(d.iroas_lower),
-            iroas_upper=_finite(d.iroas_upper),
-            predicted_lower=_finite(d.predicted_lower),
-            predicted_upper=_finite(d.predicted_upper),
+            iroas=finite_or_none(d.iroas),
+            iroas_lower=finite_or_none(d.iroas_lower),
+            iroas_upper=finite_or_none(d.iroas_upper),
+            predicted_lower=finite_or_none(d.predicted_lower),
+            predicted_upper=finite_or_none(d.predicted_upper),
             target_relative_width=d.target_relative_width,
             reaches_target=d.reaches_target,
             risk_reduction=d.risk_reduction,
