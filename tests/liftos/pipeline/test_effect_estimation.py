@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from liftos.pipeline.effects import ModelRun, complete_days, estimate_effects, spend_channels
+from liftos.causal.lift import LiftTest
+from liftos.pipeline.effects import ModelRun, complete_days, estimate_effects, fit_fingerprint, spend_channels
 from liftos_sandbox import WorldSpec, simulate_world
 
 
@@ -51,3 +52,17 @@ def test_a_day_still_running_is_left_out_of_the_fit(panel: pd.DataFrame) -> None
     assert len(kept) == len(panel)
     cut = complete_days(panel, panel["date"].iloc[-2].date())
     assert len(cut) == len(panel) - 1 and cut["date"].max() < panel["date"].max()
+
+
+def test_the_fit_fingerprint_changes_with_any_value_or_lift_test_only(panel: pd.DataFrame) -> None:
+    same = fit_fingerprint(panel.copy(deep=True))
+    assert same == fit_fingerprint(panel)
+    restated = panel.copy()
+    restated.loc[restated.index[-3], "revenue"] += 0.01  # a cent restated three days back
+    assert fit_fingerprint(restated) != same
+    assert fit_fingerprint(panel.iloc[:-1]) != same  # a day fewer
+    assert fit_fingerprint(panel.rename(columns={"meta": "meta_ads"})) != same
+    day = pd.Timestamp(panel["date"].iloc[-10])
+    test = LiftTest("meta", day, day + pd.Timedelta(days=6), 1000.0, 200.0)
+    assert fit_fingerprint(panel, (test,)) != same
+    assert fit_fingerprint(panel, (test,)) == fit_fingerprint(panel.copy(), (test,))

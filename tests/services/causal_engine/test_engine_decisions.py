@@ -1,7 +1,8 @@
 """The causal engine's loop with a real broker and warehouse: a lift test published to
 ``liftos.lift_tests.v1`` lands in ``lift_tests``, calibrates the refit (the effect update names it),
 and the version's budget plan and experiment ranking are published to ``liftos.recommendations.v1``
-and written to ``recommendations``; a malformed lift-test message goes to the dead-letter topic."""
+and written to ``recommendations``; a malformed lift-test message goes to the dead-letter topic; rows
+rewritten with the same values publish no new version."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from liftos_causal_engine.settings import CausalEngineSettings
 from liftos_sandbox import CHANNELS, World, WorldSpec, simulate_world
 
 START, DAYS = date(2024, 1, 1), 400
+_WRITTEN = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def _calendar(day: date) -> dict[str, object]:
@@ -38,11 +40,12 @@ def _calendar(day: date) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _load(world: World, days: int, settings: WarehouseSettings) -> None:
-    """One marketing row per channel and day (the channel's spend in USD) and the store's outcome."""
+def _load(world: World, days: int, settings: WarehouseSettings, written: datetime = _WRITTEN) -> None:
+    """One marketing row per channel and day (the channel's spend in USD) and the store's outcome,
+    as versions of ``written``."""
     apply_migrations(connect(settings, use_database=False), settings.database)
     client = connect(settings)
-    version = version_of(datetime(2025, 3, 1, tzinfo=UTC))
+    version = version_of(written)
     rows, outcomes = [], []
     for i, day in enumerate(world.outcome["date"].dt.date[:days]):
         for channel in CHANNELS:
@@ -172,6 +175,8 @@ async def test_lift_tests_calibrate_refits_and_every_version_publishes_its_plan(
         headers = await _dead_letter(kafka_settings, garbage)
         assert headers is not None and b"invalid LiftTestRecord" in headers["liftos.dlq.reason"]
         assert not await engine.step()  # nothing new: no refit
+        _load(world, DAYS, warehouse_settings, written=_WRITTEN + timedelta(days=1))  # same values rewritten
+        assert not await engine.step() and engine.version == 1  # nothing changed: no new version
         second = record("meta", START + timedelta(days=100), START + timedelta(days=127), 1.0e5, 2.0e4)
         await publish_lift_tests([second], kafka_settings)
         for _ in range(10):

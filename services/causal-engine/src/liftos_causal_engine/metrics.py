@@ -68,5 +68,6 @@ RECOMMENDATIONS = Counter(
 
 for _outcome in ("published", "failed"):
     RECOMMENDATIONS.labels(_outcome)
+for _outcome in ("published", "failed", "unchanged"):
     for _trigger in ("new_data", "drift"):
         RETRAINS.labels(_outcome, _trigger)  # exported at 0, so the first failure is visible to increase()

@@ -6,7 +6,9 @@ missing and no version is published. Every version carries the completeness it w
 
 A refit happens when the warehouse holds new or rewritten rows (or a newly recorded lift test) and the
 last refit is at least ``min_refit_interval_s`` old, or sooner when river's drift detector flags the
-model's one-step-ahead residuals on days it had not seen before (an early refit). Every refit is
+model's one-step-ahead residuals on days it had not seen before (an early refit). Rows rewritten with the
+values the last version was fitted on are no change (:func:`~liftos.pipeline.effects.fit_fingerprint`):
+no refit, no version. Every refit is
 calibrated with all recorded lift tests (moved from ``liftos.lift_tests.v1`` into the warehouse by
 :class:`~liftos_causal_engine.lift_test_inbox.LiftTestInbox`). Each version is published to the
 effects topic (one update per channel) and written to the warehouse for Grafana, followed by its
@@ -26,11 +28,12 @@ from aiokafka import AIOKafkaProducer
 from clickhouse_connect.driver.client import Client
 
 from liftos.causal.drift import ResidualDriftMonitor
+from liftos.causal.lift import LiftTest
 from liftos.errors import LiftOSError
 from liftos.events import EffectUpdate, ModelStatus, Recommendation
 from liftos.observability import Logger, start_health_server
 from liftos.pipeline.completeness import Completeness, CompletenessPolicy, measure_completeness
-from liftos.pipeline.effects import Estimate, ModelRun, complete_days, estimate_effects
+from liftos.pipeline.effects import Estimate, ModelRun, complete_days, estimate_effects, fit_fingerprint
 from liftos.pipeline.freshness import new_day_freshness
 from liftos.pipeline.recommendations import lift_tests_of, make_plans, recommendation_rows
 from liftos.streaming.dead_letters import DeadLetterSink
@@ -81,6 +84,7 @@ class CausalEngine:
         self._log = log
         self._version = latest_model_version(client)
         self._seen: _Mark | None = None
+        self._fitted: str | None = None  # fit_fingerprint of the last published version
         self._last_fit = 0.0
         self._previous: dict[str, EffectUpdate] = {}
         self._drift = ResidualDriftMonitor()
@@ -116,9 +120,16 @@ class CausalEngine:
             await self._hold(completeness, mark)
             return False
         trigger = "drift" if self._drift_pending and not due else "new_data"
+        tests = lift_tests_of(await asyncio.to_thread(recorded_lift_tests, self._client))
+        fingerprint = fit_fingerprint(panel, tests)
+        if fingerprint == self._fitted:  # rows rewritten with the same values: same fit, no version
+            self._seen = mark
+            metrics.RETRAINS.labels("unchanged", trigger).inc()
+            self._log.info("data rewritten unchanged; no refit", days=len(panel))
+            return False
         self._last_fit = time.monotonic()  # a failing fit waits for the refit interval too
         try:
-            await self._publish_version(panel, mark, trigger, completeness)
+            await self._publish_version(panel, mark, trigger, completeness, tests)
         except Exception:
             metrics.RETRAINS.labels("failed", trigger).inc()
             raise
@@ -173,11 +184,15 @@ class CausalEngine:
         self._log.warning("refit held: data incomplete", reasons=list(completeness.reasons))
 
     async def _publish_version(
-        self, panel: pd.DataFrame, mark: _Mark, trigger: str, completeness: Completeness
+        self,
+        panel: pd.DataFrame,
+        mark: _Mark,
+        trigger: str,
+        completeness: Completeness,
+        tests: tuple[LiftTest, ...],
     ) -> None:
         settings = self._settings
         outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
-        tests = lift_tests_of(await asyncio.to_thread(recorded_lift_tests, self._client))
         run = ModelRun(
             self._version + 1,
             settings.method,
@@ -198,6 +213,7 @@ class CausalEngine:
         await asyncio.to_thread(insert_events, self._client, updates)
         self._observe_freshness(updates)
         self._version, self._seen, self._drift_pending = run.model_version, mark, False
+        self._fitted = fit_fingerprint(panel, tests)
         self._previous = {update.channel: update for update in updates}
         await self._record_status(self._status(completeness, "published"))
         metrics.HELD.set(0)

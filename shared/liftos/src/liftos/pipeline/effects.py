@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,15 @@ if TYPE_CHECKING:
     from liftos.causal.lift import LiftTest
     from liftos.causal.results import CausalResults, ChannelEffect
 
-__all__ = ["Estimate", "ModelRun", "complete_days", "estimate_effects", "finite_or_none", "spend_channels"]
+__all__ = [
+    "Estimate",
+    "ModelRun",
+    "complete_days",
+    "estimate_effects",
+    "finite_or_none",
+    "fit_fingerprint",
+    "spend_channels",
+]
 
 _NON_CHANNEL_COLUMNS = frozenset({"date", "revenue", "orders"})
 
@@ -50,6 +59,18 @@ def complete_days(panel: pd.DataFrame, last_day: date) -> pd.DataFrame:
     spend but only part of its outcome (orders keep arriving until midnight), and fitting it would
     read the missing orders as media doing nothing."""
     return panel[panel["date"] <= pd.Timestamp(last_day)].reset_index(drop=True)
+
+
+def fit_fingerprint(panel: pd.DataFrame, tests: tuple[LiftTest, ...] = ()) -> str:
+    """SHA-256 (hex) of what a refit reads: the panel's columns and values (dates, outcomes, spend per
+    channel) and the lift tests that calibrate it. A warehouse rewrite of identical rows (a re-read
+    window, a replayed message) bumps row versions but not this, so the engine does not publish a new
+    version with the same numbers."""
+    digest = hashlib.sha256(",".join(map(str, panel.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(panel, index=False).to_numpy().tobytes())
+    for test in tests:
+        digest.update(repr(test).encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
