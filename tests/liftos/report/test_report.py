@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -292,6 +293,35 @@ def test_plan_command_prints_and_writes_the_plan(loaded: Loaded, tmp_path: Path)
         app, ["plan", "--budget", "90000", "--bounds", "meta=100000:", "--out", str(out), *where]
     )
     assert refused.exit_code == 2 and "meta: minimum 100,000.00 (bounds) is above maximum" in refused.output
+
+
+def test_plan_command_plans_from_the_day_after_the_clocks_last_complete_day(
+    loaded: Loaded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An accelerated clock (``LIFTOS_CLOCK__…``, as the services read it) that has not reached the
+    warehouse's last days: ``liftos plan`` fits up to the clock's last complete day, not the data's."""
+    monkeypatch.setenv("LIFTOS_CLOCK__ORIGIN_DAY", "2025-04-21")
+    monkeypatch.setenv("LIFTOS_CLOCK__ORIGIN_UNIX", str(time.time() + 3_600))  # not started: 04-20 is over
+    settings = loaded.settings
+    where = ["--warehouse-host", settings.host, "--warehouse-port", str(settings.port)]
+    out = tmp_path / "plan.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--budget",
+            "90000",
+            "--days",
+            "14",
+            "--out",
+            str(out),
+            *where,
+            "--database",
+            settings.database,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "14 days from 2025-04-21" in result.output, result.output
 
 
 def test_page_is_self_contained(page: Path) -> None:

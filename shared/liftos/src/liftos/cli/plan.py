@@ -183,7 +183,6 @@ def _objective(value: str) -> Literal["revenue", "profit"]:
 def _refit(settings: WarehouseSettings) -> tuple[CausalResults, int]:
     """The ``mmm`` results on the warehouse panel with every recorded lift test, and the latest
     published model version (0 when none)."""
-    from liftos.clock import ClockSettings
     from liftos.pipeline.effects import ModelRun, complete_days, estimate_effects
     from liftos.pipeline.recommendations import lift_tests_of
     from liftos.settings import RegionalSettings
@@ -194,7 +193,8 @@ def _refit(settings: WarehouseSettings) -> tuple[CausalResults, int]:
     region = RegionalSettings()
     client = connect(settings)
     try:
-        panel = complete_days(daily_panel(client), ClockSettings().last_complete_day())  # today is running
+        # the day still running is left out, on the clock every service reads (LIFTOS_CLOCK__…)
+        panel = complete_days(daily_panel(client), region.clock.last_complete_day())
         if panel.empty:
             typer.echo("error: the warehouse holds no outcome data to plan from", err=True)
             raise typer.Exit(1)
