@@ -21,6 +21,7 @@ from liftos.causal.verdicts import (
     ModelEvidence,
     effect_sentence,
     judge,
+    window_verdict,
 )
 from liftos_sandbox.world import CHANNELS, World
 from tests.liftos.causal.causal_worlds import independent_world, wide_inputs, world_of
@@ -101,6 +102,30 @@ def test_verdict_rules() -> None:
     assert "agrees with the fit" in judge(replace(short, event_z=0.3, event_ratio=1.1), good)[1]
     sentence = effect_sentence("meta", "weak", "only 120 days of data (less than a year)", 1.8, 0.6, 3.0)
     assert sentence.startswith("Meta returns between 0.60 and 3.00 revenue per unit spent")
+
+
+def test_window_verdicts_follow_their_own_interval_and_never_beat_the_whole_range() -> None:
+    assert window_verdict("identified", 1.8, 2.4) == (
+        "identified",
+        "the window's interval spans a factor of 1.3",
+    )
+    assert window_verdict("identified", 1.0, 5.0)[0] == "weak"
+    verdict, reason = window_verdict("identified", 0.5, 13.8)
+    assert verdict == "not_identified" and "factor of 28" in reason
+    assert window_verdict("identified", 0.0, 2.0) == ("not_identified", "the window's interval reaches zero")
+    assert window_verdict("weak", 1.8, 2.4) == ("weak", "the whole-range effect is weak")
+    verdict, reason = window_verdict("not_identified", 1.0, 5.0)
+    assert verdict == "not_identified" and reason.startswith("the whole-range effect is not identified")
+    assert window_verdict("identified", math.nan, math.nan) == ("not_identified", "no spend in the window")
+
+
+def test_every_trailing_window_is_judged_no_better_than_its_channel(money: CausalResults) -> None:
+    rank = {"identified": 0, "weak": 1, "not_identified": 2}
+    for effect in money.get_channel_effects().values():
+        assert [w.days for w in effect.current] == [28, 90]
+        for window in effect.current:
+            assert rank[window.verdict] >= rank[effect.verdict] and window.verdict_reason
+            assert effect.flat()[f"verdict_{window.days}d"] == window.verdict
 
 
 def test_mroas_is_the_slope_and_exceeds_iroas_only_on_s_curves(default_world: World) -> None:

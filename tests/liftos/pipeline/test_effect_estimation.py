@@ -35,6 +35,8 @@ def test_one_update_per_channel_with_consistent_fields(panel: pd.DataFrame) -> N
         assert (update.model_version, update.confidence_level, update.method) == (1, 0.9, "mmm")
         assert update.window_start == date(2024, 1, 1) and update.window_end == date(2025, 3, 31)
         assert update.refresh_stability is None
+        assert update.verdict_28d in ("weak", "not_identified", "identified") and update.verdict_reason_28d
+        assert update.verdict_90d and update.verdict_reason_90d
     assert {"date", "residual"} <= set(estimate.residuals.columns) and len(estimate.residuals) > 300
 
 

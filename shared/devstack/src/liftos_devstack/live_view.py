@@ -48,8 +48,16 @@ def _version_table(view: LiveView, record: VersionRecord) -> Table:
         f"{first.confidence_level:.0%} intervals",
         title_justify="left",
     )
-    for column in ("channel", "iROAS last 28 d", "true 28 d", "iROAS whole window", "true window", "verdict"):
-        table.add_column(column, justify="left" if column in ("channel", "verdict") else "right")
+    columns = (
+        "channel",
+        "iROAS last 28 d",
+        "true 28 d",
+        "iROAS whole window",
+        "true window",
+        "verdict 28 d / window",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in (columns[0], columns[-1]) else "right")
     for channel in _CHANNELS:
         u: EffectUpdate | None = record.updates.get(channel)
         if u is None:
@@ -62,16 +70,29 @@ def _version_table(view: LiveView, record: VersionRecord) -> Table:
             _truth_cell(u.incremental_roas_28d, truth_recent[channel]["iroas"]),
             whole,
             _truth_cell(u.incremental_roas, truth_all[channel]["iroas"]),
-            u.verdict.replace("_", " ") or "–",
+            f"{_verdict(u.verdict_28d)} / {_verdict(u.verdict)}",
         )
     return table
+
+
+def _verdict(verdict: str) -> str:
+    return verdict.replace("_", " ") or "–"
 
 
 def _history_table(view: LiveView, rows: int = 8) -> Table:
     """The latest versions' Meta estimates next to the truth (how the estimate tracks a change)."""
     table = Table(title="Versions (Meta iROAS: last 28 days / whole window vs truth)", title_justify="left")
-    for column in ("version", "data to", "published", "28 d", "true 28 d", "window", "true window"):
-        table.add_column(column, justify="right")
+    for column in (
+        "version",
+        "data to",
+        "published",
+        "28 d",
+        "true 28 d",
+        "window",
+        "true window",
+        "28 d verdict",
+    ):
+        table.add_column(column, justify="left" if column == "28 d verdict" else "right")
     for record in view.versions[-rows:]:
         u = record.updates["meta"]
         end = record.window_end
@@ -85,6 +106,7 @@ def _history_table(view: LiveView, rows: int = 8) -> Table:
             f"{recent['iroas']:.2f}",
             f"{u.incremental_roas:.2f}",
             f"{whole['iroas']:.2f}",
+            _verdict(u.verdict_28d),
         )
     return table
 

@@ -336,6 +336,13 @@ class EffectUpdate(Event):
 
         lift_tests: Ids of the recorded lift tests (``liftos.lift_tests.v1``) on this channel that
             calibrated this version (those whose window overlaps the data); empty = none.
+
+    Trailing-window verdicts (revision 4, additive):
+
+        verdict_28d: How sure ``incremental_roas_28d`` is (``identified``, ``weak``,
+            ``not_identified``): its own interval's spread, never better than ``verdict``
+            (:func:`liftos.causal.verdicts.window_verdict`); empty when not judged.
+        verdict_reason_28d: Why, in words. ``verdict_90d`` / ``verdict_reason_90d``: the same for 90 days.
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("channel", "model_version")
@@ -384,6 +391,10 @@ class EffectUpdate(Event):
     incremental_roas_90d: float | None = None
     completeness: float | None = Field(default=None, ge=0, le=1)
     lift_tests: list[str] = Field(default_factory=list)
+    verdict_28d: LowCard = ""
+    verdict_reason_28d: str = ""
+    verdict_90d: LowCard = ""
+    verdict_reason_90d: str = ""
 
 
 class IngestionCoverage(Event):

@@ -4,11 +4,13 @@ decomposition over time and response curves, plus plots and an Excel export (del
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from liftos.causal.verdicts import window_verdict
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -30,7 +32,9 @@ class WindowEffect:
     ``days``: window length; ``start``/``end``: its first and last period (ISO dates); ``spend`` in the
     window; ``revenue_lift``: outcome lost had the window's spend been zero (carryover after the window
     included, at the level the model has for that time) with ``ci_lower..ci_upper``;
-    ``incremental_roas`` = lift / spend with ``iroas_ci_lower..iroas_ci_upper``.
+    ``incremental_roas`` = lift / spend with ``iroas_ci_lower..iroas_ci_upper``. ``verdict`` /
+    ``verdict_reason``: how sure the window's number is (:func:`liftos.causal.verdicts.window_verdict`;
+    set by :meth:`judged` with the channel's whole-range verdict).
     """
 
     days: int
@@ -43,6 +47,13 @@ class WindowEffect:
     incremental_roas: float
     iroas_ci_lower: float
     iroas_ci_upper: float
+    verdict: str = "not_identified"
+    verdict_reason: str = "not assessed"
+
+    def judged(self, overall: str) -> WindowEffect:
+        """This window with its verdict, given the channel's whole-range verdict ``overall``."""
+        verdict, reason = window_verdict(overall, self.iroas_ci_lower, self.iroas_ci_upper)
+        return replace(self, verdict=verdict, verdict_reason=reason)
 
     @classmethod
     def of(
@@ -96,7 +107,8 @@ class ChannelEffect:
         return next((w for w in self.current if w.days == days), None)
 
     def flat(self) -> dict[str, Any]:
-        """Every field as a flat dict (each trailing window as ``iroas_<days>d`` columns)."""
+        """Every field as a flat dict (each trailing window as ``iroas_<days>d`` and ``verdict_<days>d``
+        columns)."""
         row = {k: v for k, v in asdict(self).items() if k != "current"}
         for w in self.current:
             row[f"spend_{w.days}d"] = w.spend
@@ -104,6 +116,7 @@ class ChannelEffect:
             row[f"iroas_{w.days}d"] = w.incremental_roas
             row[f"iroas_{w.days}d_lower"] = w.iroas_ci_lower
             row[f"iroas_{w.days}d_upper"] = w.iroas_ci_upper
+            row[f"verdict_{w.days}d"] = w.verdict
         return row
 
 

@@ -39,6 +39,10 @@ Every z-score is N(0, 1) when the model is right (see :mod:`liftos.causal.eviden
 threshold is the stated level of a test, not a number fitted to any benchmark.
 
 Otherwise ``identified``.
+
+A trailing window's effect (the effect "now", :func:`window_verdict`) is judged by its own interval
+with the same factor rules and is never better than the whole range's verdict: it has a fraction of the
+data and shares every assumption of the whole-range fit.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
     "Verdict",
     "effect_sentence",
     "judge",
+    "window_verdict",
 ]
 
 Verdict = Literal["identified", "weak", "not_identified"]
@@ -209,6 +214,27 @@ def judge(channel: ChannelEvidence, model: ModelEvidence) -> tuple[Verdict, str]
     verdict = max((v for v, _ in reasons), key=_RANK.__getitem__)
     worst = [text for v, text in reasons if v == verdict] + [text for v, text in reasons if v != verdict]
     return verdict, "; ".join(worst)
+
+
+def window_verdict(overall: str, lower: float, upper: float) -> tuple[Verdict, str]:
+    """The verdict of a trailing window's iROAS with interval ``lower..upper`` (outcome per unit of
+    spend) given the channel's whole-range verdict ``overall``, and its reason in words."""
+    if not (math.isfinite(lower) and math.isfinite(upper)):
+        return "not_identified", "no spend in the window"
+    found: list[tuple[Verdict, str]] = []
+    ratio = upper / lower if lower > 0 else math.inf
+    if ratio > WEAK_RATIO:
+        level: Verdict = "not_identified" if ratio > NOT_IDENTIFIED_RATIO else "weak"
+        span = "reaches zero" if not math.isfinite(ratio) else f"spans a factor of {ratio:.0f}"
+        found.append((level, f"the window's interval {span}"))
+    if overall == "weak":
+        found.append(("weak", "the whole-range effect is weak"))
+    elif overall == "not_identified":
+        found.append(("not_identified", "the whole-range effect is not identified"))
+    if not found:
+        return "identified", f"the window's interval spans a factor of {ratio:.1f}"
+    verdict = max((v for v, _ in found), key=_RANK.__getitem__)
+    return verdict, "; ".join([t for v, t in found if v == verdict] + [t for v, t in found if v != verdict])
 
 
 def _num(value: float) -> str:

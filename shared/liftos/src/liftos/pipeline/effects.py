@@ -171,9 +171,10 @@ def _evidence(effect: ChannelEffect, results: CausalResults) -> dict[str, Any]:
     }
 
 
-def _windows(effect: ChannelEffect) -> dict[str, float | None]:
-    """``spend_<d>d``, ``revenue_lift_<d>d``, ``ci_*_<d>d``, ``incremental_roas_<d>d`` for 28 and 90 days."""
-    out: dict[str, float | None] = {}
+def _windows(effect: ChannelEffect) -> dict[str, float | str | None]:
+    """``spend_<d>d``, ``revenue_lift_<d>d``, ``ci_*_<d>d``, ``incremental_roas_<d>d``, ``verdict_<d>d``
+    and ``verdict_reason_<d>d`` for 28 and 90 days."""
+    out: dict[str, float | str | None] = {}
     for days in (28, 90):
         window = effect.window(days)
         if window is None:
@@ -183,6 +184,8 @@ def _windows(effect: ChannelEffect) -> dict[str, float | None]:
         out[f"ci_lower_{days}d"] = finite_or_none(window.ci_lower)
         out[f"ci_upper_{days}d"] = finite_or_none(window.ci_upper)
         out[f"incremental_roas_{days}d"] = finite_or_none(window.incremental_roas)
+        out[f"verdict_{days}d"] = window.verdict
+        out[f"verdict_reason_{days}d"] = window.verdict_reason
     return out
 
 

@@ -333,7 +333,8 @@ def _judged(
             data.outcome_name,
             data.outcome_is_money_in_spend_currency,
         )
-        out[channel] = replace(e, verdict=verdict, verdict_reason=reason, summary=summary)
+        current = tuple(w.judged(verdict) for w in e.current)
+        out[channel] = replace(e, verdict=verdict, verdict_reason=reason, summary=summary, current=current)
     return out
 
 

@@ -141,7 +141,9 @@ def _effects(
             verdict_reason=reason,
             prior_contraction=float(contraction[c]),
             summary=effect_sentence(ch, verdict, reason, iroas, low, high, data.outcome_name, money),
-            current=_windows(data, now, now_point, now_draws, c, spec.confidence_level),
+            current=tuple(
+                w.judged(verdict) for w in _windows(data, now, now_point, now_draws, c, spec.confidence_level)
+            ),
             curve_note=S_SHAPE_NOTE if point.mroas[c] > point.iroas[c] * (1 + 1e-9) else "",
         )
     return effects
