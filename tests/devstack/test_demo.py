@@ -57,6 +57,8 @@ def test_demo_reports_progress_and_one_update_per_channel(demo: tuple[DemoResult
     result, _, stages = demo
     assert [u.channel for u in result.updates] == ["google_ads", "klaviyo", "meta"]
     assert len({u.model_version for u in result.updates}) == 1
+    rank = {"identified": 0, "weak": 1, "not_identified": 2}  # the effect "now" is judged, through the topic
+    assert all(rank[u.verdict_90d] >= rank[u.verdict] and u.verdict_reason_28d for u in result.updates)
     phases = {stage.phase for stage in stages}
     assert "ingesting from the sandbox APIs (raw records)" in phases
     assert "waiting for the causal engine's model on all the data" in phases

@@ -184,7 +184,8 @@ def _window(update: Any) -> str:
     if update.incremental_roas_90d is None or not update.spend_90d:
         return "–"
     low, high = update.ci_lower_90d / update.spend_90d, update.ci_upper_90d / update.spend_90d
-    return f"{update.incremental_roas_90d:.2f} [{low:.2f}, {high:.2f}]"
+    verdict = str(update.verdict_90d).replace("_", " ")  # how sure the window's number is
+    return f"{update.incremental_roas_90d:.2f} [{low:.2f}, {high:.2f}]" + (f"\n{verdict}" if verdict else "")
 
 
 def register(app: typer.Typer) -> None:
