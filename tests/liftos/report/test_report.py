@@ -260,15 +260,7 @@ def test_plan_command_prints_and_writes_the_plan(loaded: Loaded, tmp_path: Path)
     """``liftos plan``: refit on the warehouse, a table of the plan and of the tests, the report with
     that plan; bounds the budget cannot meet are refused with the conflicting bounds named."""
     out = tmp_path / "plan.html"
-    settings = loaded.settings
-    where = [
-        "--warehouse-host",
-        settings.host,
-        "--warehouse-port",
-        str(settings.port),
-        "--database",
-        settings.database,
-    ]
+    where = _warehouse_options(loaded.settings)
     result = CliRunner().invoke(
         app,
         [
@@ -302,26 +294,23 @@ def test_plan_command_plans_from_the_day_after_the_clocks_last_complete_day(
     warehouse's last days: ``liftos plan`` fits up to the clock's last complete day, not the data's."""
     monkeypatch.setenv("LIFTOS_CLOCK__ORIGIN_DAY", "2025-04-21")
     monkeypatch.setenv("LIFTOS_CLOCK__ORIGIN_UNIX", str(time.time() + 3_600))  # not started: 04-20 is over
-    settings = loaded.settings
-    where = ["--warehouse-host", settings.host, "--warehouse-port", str(settings.port)]
     out = tmp_path / "plan.html"
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--budget",
-            "90000",
-            "--days",
-            "14",
-            "--out",
-            str(out),
-            *where,
-            "--database",
-            settings.database,
-        ],
-    )
+    plan = ["plan", "--budget", "90000", "--days", "14", "--out", str(out)]
+    result = CliRunner().invoke(app, [*plan, *_warehouse_options(loaded.settings)])
     assert result.exit_code == 0, result.output
     assert "14 days from 2025-04-21" in result.output, result.output
+
+
+def _warehouse_options(settings: WarehouseSettings) -> list[str]:
+    """The ``liftos`` options that point a command at the test warehouse."""
+    return [
+        "--warehouse-host",
+        settings.host,
+        "--warehouse-port",
+        str(settings.port),
+        "--database",
+        settings.database,
+    ]
 
 
 def test_page_is_self_contained(page: Path) -> None:

@@ -129,7 +129,7 @@ class CausalEngine:
             return False
         self._last_fit = time.monotonic()  # a failing fit waits for the refit interval too
         try:
-            await self._publish_version(panel, mark, trigger, completeness, tests)
+            await self._publish_version(panel, mark, trigger, completeness, tests, fingerprint)
         except Exception:
             metrics.RETRAINS.labels("failed", trigger).inc()
             raise
@@ -190,6 +190,7 @@ class CausalEngine:
         trigger: str,
         completeness: Completeness,
         tests: tuple[LiftTest, ...],
+        fingerprint: str,
     ) -> None:
         settings = self._settings
         outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
@@ -213,7 +214,7 @@ class CausalEngine:
         await asyncio.to_thread(insert_events, self._client, updates)
         self._observe_freshness(updates)
         self._version, self._seen, self._drift_pending = run.model_version, mark, False
-        self._fitted = fit_fingerprint(panel, tests)
+        self._fitted = fingerprint
         self._previous = {update.channel: update for update in updates}
         await self._record_status(self._status(completeness, "published"))
         metrics.HELD.set(0)
