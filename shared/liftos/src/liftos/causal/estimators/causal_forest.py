@@ -30,6 +30,8 @@ import pandas as pd
 from liftos.causal.data import CausalDataset
 from liftos.causal.estimators.base import Estimator, require_econml
 from liftos.causal.estimators.econml_features import (
+    NUISANCE_DESCRIPTION,
+    NUISANCE_FOLDS,
     EffectModel,
     LinearStage,
     Weights,
@@ -62,13 +64,13 @@ class ForestEffects(EffectModel):
         self._X = forest_features(mt.padded_dates, mt.frequency, mt.padded(mt.events))
         end = mt.n_periods if stop is None else stop
         rows = slice(0, end - mt.skipped)
-        model_y, model_t = nuisance_models(spec, self._stage.alphas)
+        model_y, model_t = nuisance_models(spec)
         self._forest = CausalForestDML(
             model_y=model_y,
             model_t=model_t,
             n_estimators=TREES,
             min_samples_leaf=MIN_LEAF,
-            cv=3,
+            cv=NUISANCE_FOLDS,
             random_state=spec.seed,
             n_jobs=1,
         )
@@ -121,7 +123,7 @@ class ForestEffects(EffectModel):
                 f"CausalForestDML: {TREES} honest trees, min {MIN_LEAF} periods a leaf; effect varies with "
                 "day of year, weekday, holiday / retail-event periods"
             ),
-            "nuisance_models": "ridge on the calendar (penalty by leave-one-out CV), 3-fold cross-fitting",
+            "nuisance_models": NUISANCE_DESCRIPTION,
         }
 
 

@@ -6,7 +6,7 @@ inference mixed over the response model's posterior draws of the transform
 (:mod:`~liftos.causal.estimators.econml_features`).
 
 What it adds to ``mmm``: the size of each effect is re-estimated by double machine learning: with the
-calendar partialled out of both the outcome and each contribution by cross-fitted nuisance models
+calendar partialled out of both the outcome and each contribution by least-squares nuisance models
 instead of the response model's parametric baseline and effect prior. Where the two disagree beyond
 their intervals the verdict says so (and is ``weak`` at best). What it cannot do: find a carryover or
 saturation the first stage missed, or remove bias from spend that reacts to unobserved demand (the
@@ -21,7 +21,13 @@ import numpy as np
 
 from liftos.causal.data import CausalDataset
 from liftos.causal.estimators.base import Estimator, require_econml
-from liftos.causal.estimators.econml_features import EffectModel, LinearStage, Weights, econml_results
+from liftos.causal.estimators.econml_features import (
+    NUISANCE_DESCRIPTION,
+    EffectModel,
+    LinearStage,
+    Weights,
+    econml_results,
+)
 from liftos.causal.estimators.media_treatment import MediaTreatment
 from liftos.causal.lift import LiftTest
 from liftos.causal.results import CausalResults
@@ -63,7 +69,7 @@ class LinearEffects(EffectModel):
         """Nuisance and final-stage description."""
         return {
             "final_stage": "LinearDML: one coefficient per channel on its contribution",
-            "nuisance_models": "ridge on the calendar (penalty by leave-one-out CV), 3-fold cross-fitting",
+            "nuisance_models": NUISANCE_DESCRIPTION,
             "dml_theta": [float(v) for v in self._stage.theta[0]],
         }
 

@@ -42,6 +42,8 @@ from liftos.causal.verdicts import ChannelEvidence, ModelEvidence, effect_senten
 
 __all__ = [
     "FIRST_STAGE_DRAWS",
+    "NUISANCE_DESCRIPTION",
+    "NUISANCE_FOLDS",
     "EffectModel",
     "LinearStage",
     "ModelFitter",
@@ -49,58 +51,53 @@ __all__ = [
     "econml_results",
     "fit_linear_dml",
     "mixture_quantiles",
-    "nuisance_alphas",
     "nuisance_models",
     "summarise",
 ]
 
 FloatArray = NDArray[np.float64]
 Weights = Callable[[int], FloatArray]  # draw index -> weights per padded period (T + lag - 1,)
-_ALPHAS = np.logspace(-3, 3, 13)
+#: econml's ``cv``: 1 = the nuisance models are fitted on all periods (no cross-fitting; see
+#: :func:`nuisance_models`).
+NUISANCE_FOLDS = 1
+NUISANCE_DESCRIPTION = "least squares on the calendar design, fitted on all periods (no cross-fitting)"
 S_SHAPE_NOTE = (
     "mROAS is above iROAS: the fitted curve is S-shaped below current spend, so the next unit of spend "
     "is estimated to return more than the average unit so far."
 )
 
 
-def nuisance_alphas(y: FloatArray, treatments: FloatArray, controls: FloatArray) -> tuple[float, FloatArray]:
-    """Ridge penalties of the outcome and of each treatment's nuisance model, chosen by efficient
-    leave-one-out CV (``RidgeCV``) on ``controls`` ``(n, K)``: ``(alpha_y, alpha_t (C,))``. Chosen once per
-    fit (the outcome is the same for every transform draw) and then held fixed, so that the draws'
-    refits cost a ridge solve each."""
-    from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
+def nuisance_models(spec: ModelSpec) -> tuple[Any, Any]:
+    """The outcome and treatment nuisance models: least squares on the controls (the response
+    model's calendar design, :func:`~liftos.causal.estimators.media_treatment.nuisance_controls`);
+    under ``treatment_assignment="randomized"`` the treatment model is a constant (no propensity).
 
-    alpha_y = float(RidgeCV(alphas=_ALPHAS).fit(controls, y).alpha_)
-    alpha_t = RidgeCV(alphas=_ALPHAS, alpha_per_target=True).fit(controls, treatments).alpha_
-    return alpha_y, np.atleast_1d(np.asarray(alpha_t, dtype=np.float64))
-
-
-def nuisance_models(spec: ModelSpec, alphas: tuple[float, FloatArray]) -> tuple[Any, Any]:
-    """The outcome and treatment nuisance models: ridge regressions on the controls with ``alphas``
-    (:func:`nuisance_alphas`); under ``treatment_assignment="randomized"`` the treatment model is a
-    constant (no propensity)."""
+    Fitted on all periods, without cross-fitting (:data:`NUISANCE_FOLDS`): the nuisance is a linear
+    model of a fixed, small design (tens of columns against hundreds of periods), a class for which
+    partialling out on the whole sample is unbiased (Frisch–Waugh–Lovell; sample splitting guards
+    flexible learners against overfitting bias, which this class does not have). Measured on the
+    ``default`` world (40 seeds, the linear stage on the MAP transform): ridge penalties chosen by
+    leave-one-out CV with 3-fold cross-fitting shrank the outcome's model far more than the
+    treatments' (its signal is small against the noise) and attenuated the coefficient — meta
+    −15 % median error, median APE 0.25 / google 0.35 — against −5 %, 0.19 / 0.31 with least squares
+    on all periods."""
     from sklearn.dummy import DummyRegressor  # type: ignore[import-untyped]
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import LinearRegression  # type: ignore[import-untyped]
 
-    alpha_y, alpha_t = alphas
-    model_t = DummyRegressor() if spec.treatment_assignment == "randomized" else Ridge(alpha=alpha_t)
-    return Ridge(alpha=alpha_y), model_t
+    model_t = DummyRegressor() if spec.treatment_assignment == "randomized" else LinearRegression()
+    return LinearRegression(), model_t
 
 
 def fit_linear_dml(
-    y: FloatArray,
-    treatments: FloatArray,
-    controls: FloatArray,
-    spec: ModelSpec,
-    alphas: tuple[float, FloatArray],
+    y: FloatArray, treatments: FloatArray, controls: FloatArray, spec: ModelSpec
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """econml ``LinearDML`` of ``y`` ``(n,)`` on ``treatments`` ``(n, C)`` with ``controls`` ``(n, K)``
-    (3-fold cross-fitting): the constant coefficient per treatment ``(C,)``, its standard error
+    (:func:`nuisance_models`): the constant coefficient per treatment ``(C,)``, its standard error
     (econml's, heteroskedasticity robust) ``(C,)`` and the final stage's residuals ``(n,)``."""
     from econml.dml import LinearDML
 
-    model_y, model_t = nuisance_models(spec, alphas)
-    est = LinearDML(model_y=model_y, model_t=model_t, cv=3, random_state=spec.seed)
+    model_y, model_t = nuisance_models(spec)
+    est = LinearDML(model_y=model_y, model_t=model_t, cv=NUISANCE_FOLDS, random_state=spec.seed)
     est.fit(y, treatments, X=None, W=controls, cache_values=True)
     inference = est.intercept__inference()
     theta = np.atleast_1d(np.asarray(inference.point_estimate, dtype=np.float64)).ravel()
@@ -112,13 +109,12 @@ def fit_linear_dml(
 @dataclass(frozen=True)
 class LinearStage:
     """``LinearDML`` per parameter vector of a :class:`MediaTreatment` (MAP first): ``theta`` and
-    ``se`` ``(D, C)``, the MAP fit's residuals ``(T,)`` (whitened; zero for the skipped first
-    periods) and the nuisance ridge penalties (:func:`nuisance_alphas`)."""
+    ``se`` ``(D, C)`` and the MAP fit's residuals ``(T,)`` (whitened; zero for the skipped first
+    periods)."""
 
     theta: FloatArray
     se: FloatArray
     residuals: FloatArray
-    alphas: tuple[float, FloatArray]
 
     @classmethod
     def fit(
@@ -127,14 +123,13 @@ class LinearStage:
         """Fit on the periods before ``stop`` (default all); ``draws``: also on every posterior draw."""
         rows = slice(0, None if stop is None else stop - mt.skipped)
         y, controls = mt.outcome_rows()[rows], mt.control_rows()[rows]
-        alphas = nuisance_alphas(y, mt.treatment_rows(0)[rows], controls)
         fits = [
-            fit_linear_dml(y, mt.treatment_rows(k)[rows], controls, spec, alphas)
+            fit_linear_dml(y, mt.treatment_rows(k)[rows], controls, spec)
             for k in range(len(mt.params) if draws else 1)
         ]
         residuals = np.zeros(mt.n_periods)
         residuals[mt.skipped : mt.skipped + len(fits[0][2])] = fits[0][2]
-        return cls(np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits]), residuals, alphas)
+        return cls(np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits]), residuals)
 
     def values(self, c: int, weights: Weights) -> FloatArray:
         """``θ_k · Σ w_k`` for every parameter vector ``k`` ``(D,)`` (channel ``c``)."""
