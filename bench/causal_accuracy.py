@@ -108,6 +108,19 @@ def season_rows(
     ]
 
 
+def accuracy_world(scenario: str, seed: int, days: int) -> World:
+    """The benchmark's world: ``days`` fitted days from :data:`START` plus :data:`EXTRA_DAYS` more."""
+    return simulate_world(
+        WorldSpec(
+            seed=seed,
+            scenario=cast(Scenario, scenario),
+            start=START,
+            end=START + timedelta(days=days + EXTRA_DAYS - 1),
+            entities_per_channel=20,
+        )
+    )
+
+
 def run_one(
     scenario: str,
     seed: int,
@@ -119,15 +132,7 @@ def run_one(
 ) -> list[dict[str, object]]:
     """All rows (one per channel and method) for one world."""
     api = CausalAPI()
-    world = simulate_world(
-        WorldSpec(
-            seed=seed,
-            scenario=cast(Scenario, scenario),
-            start=START,
-            end=START + timedelta(days=days + EXTRA_DAYS - 1),
-            entities_per_channel=20,
-        )
-    )
+    world = accuracy_world(scenario, seed, days)
     outcome = scenario_params(cast(Scenario, scenario)).outcome
     end = START + timedelta(days=days - 1)
     truth = truths(world, outcome, START, end)

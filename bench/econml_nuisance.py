@@ -23,18 +23,17 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from causal_accuracy import EXTRA_DAYS, START, markdown, truths, wide_inputs
+from causal_accuracy import EXTRA_DAYS, START, accuracy_world, markdown, truths, wide_inputs
 
 from liftos.causal import CausalAPI
 from liftos.causal.estimators.econml_features import fit_linear_dml
 from liftos.causal.estimators.media_treatment import MediaTreatment
 from liftos.causal.spec import ModelSpec
-from liftos_sandbox.scenarios import Scenario
-from liftos_sandbox.world import CHANNELS, WorldSpec, simulate_world
+from liftos_sandbox.world import CHANNELS
 
 RIDGE_ALPHAS = np.logspace(-3, 3, 13)
 
@@ -54,15 +53,7 @@ def ridge_cv3(y: np.ndarray, treatments: np.ndarray, controls: np.ndarray, seed:
 def run_seed(args: tuple[str, int, int]) -> list[dict[str, Any]]:
     """One row per channel and variant for one world."""
     scenario, seed, days = args
-    world = simulate_world(
-        WorldSpec(
-            seed=seed,
-            scenario=cast(Scenario, scenario),
-            start=START,
-            end=START + timedelta(days=days + EXTRA_DAYS - 1),
-            entities_per_channel=20,
-        )
-    )
+    world = accuracy_world(scenario, seed, days)
     truth = truths(world, "revenue", START, START + timedelta(days=days - 1))
     frame = wide_inputs(world, days + EXTRA_DAYS).iloc[:days]
     data = CausalAPI().prepare_causal_data(
