@@ -11,7 +11,8 @@ optionally refresh stability (``--stability``: refit with 7 more days), naive ba
 ``causal_forest``); the econml ones are compared with ``mmm`` (median APE ratio, coverage of the
 channels they call identified or weak), and the forest's per-season effects
 (``get_heterogeneity()``) with the per-season truth (``World.season_truth``: coverage, rank
-correlation, exact order, pairwise order, confidently wrong pairs).
+correlation, exact order, pairwise order, confidently wrong pairs). ``--forest-first-stage constant``
+gives the forest the constant-level response model's transform instead of the time-varying one's.
 
     .venv/bin/python -W ignore bench/causal_accuracy.py --seeds 20 --workers 2 --raw /tmp/rows.csv
     .venv/bin/python -W ignore bench/causal_accuracy.py --seeds 20 --workers 2 \
@@ -32,7 +33,7 @@ from scipy.stats import spearmanr  # type: ignore[import-untyped]
 
 from liftos.causal import CausalAPI, CausalResults
 from liftos.causal.baselines import platform_roas, revenue_on_spend
-from liftos.causal.estimators import media_treatment
+from liftos.causal.estimators import causal_forest, media_treatment
 from liftos.causal.heterogeneity import SEASONS
 from liftos_sandbox.scenarios import SCENARIOS, Scenario, scenario_params
 from liftos_sandbox.world import CHANNELS, World, WorldSpec, simulate_world
@@ -450,6 +451,12 @@ def main() -> None:
         default=None,
         help="posterior draws of the transform the econml intervals mix over (0: econml's inference alone)",
     )
+    parser.add_argument(
+        "--forest-first-stage",
+        choices=["varying", "constant"],
+        default="varying",
+        help="causal_forest's treatments: the response model with time-varying (shipped) or constant levels",
+    )
     parser.add_argument("--from-raw", default="", help="summarise the rows of an earlier --raw CSV instead")
     args = parser.parse_args()
     if args.from_raw:
@@ -457,6 +464,7 @@ def main() -> None:
         return
     if args.first_stage_draws is not None:  # before the workers fork
         media_treatment.FIRST_STAGE_DRAWS = args.first_stage_draws
+    causal_forest.VARYING_FIRST_STAGE = args.forest_first_stage == "varying"
     options: dict[str, Any] = {}
     for item in args.option:
         key, value = item.split("=", 1)
@@ -473,7 +481,8 @@ def main() -> None:
             print(f"{job[0]} seed {job[1]} done", flush=True)
             if args.raw:  # an interrupted run keeps the worlds it finished
                 pd.DataFrame(rows).to_csv(args.raw, index=False)
-    report(pd.DataFrame(rows), f"seeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}")
+    title = f"seeds={args.seeds} days={args.days} cv={not args.no_cv} options={options}"
+    report(pd.DataFrame(rows), f"{title} forest_first_stage={args.forest_first_stage}")
 
 
 def report(frame: pd.DataFrame, title: str) -> None:
