@@ -56,7 +56,7 @@ def test_a_day_still_running_is_left_out_of_the_fit(panel: pd.DataFrame) -> None
     assert len(cut) == len(panel) - 1 and cut["date"].max() < panel["date"].max()
 
 
-def test_the_fit_fingerprint_changes_with_any_value_or_lift_test_only(panel: pd.DataFrame) -> None:
+def test_the_fit_fingerprint_changes_with_any_value_lift_test_or_currency_only(panel: pd.DataFrame) -> None:
     same = fit_fingerprint(panel.copy(deep=True))
     assert same == fit_fingerprint(panel)
     restated = panel.copy()
@@ -68,3 +68,7 @@ def test_the_fit_fingerprint_changes_with_any_value_or_lift_test_only(panel: pd.
     test = LiftTest("meta", day, day + pd.Timedelta(days=6), 1000.0, 200.0)
     assert fit_fingerprint(panel, (test,)) != same
     assert fit_fingerprint(panel, (test,)) == fit_fingerprint(panel.copy(), (test,))
+    # the currencies decide whether the ROI prior applies: a changed declaration is a refit
+    assert fit_fingerprint(panel, (), ("USD", "USD")) != same
+    assert fit_fingerprint(panel, (), ("USD", "USD")) != fit_fingerprint(panel, (), ("EUR", "USD"))
+    assert fit_fingerprint(panel, (), ("USD", "USD")) == fit_fingerprint(panel.copy(), (), ("USD", "USD"))

@@ -7,8 +7,8 @@ missing and no version is published. Every version carries the completeness it w
 A refit happens when the warehouse holds new or rewritten rows (or a newly recorded lift test) and the
 last refit is at least ``min_refit_interval_s`` old, or sooner when river's drift detector flags the
 model's one-step-ahead residuals on days it had not seen before (an early refit). Rows rewritten with the
-values the last version was fitted on are no change (:func:`~liftos.pipeline.effects.fit_fingerprint`):
-no refit, no version. Every refit is
+values the last version was fitted on (and the same outcome and spend currencies) are no change
+(:func:`~liftos.pipeline.effects.fit_fingerprint`): no refit, no version. Every refit is
 calibrated with all recorded lift tests (moved from ``liftos.lift_tests.v1`` into the warehouse by
 :class:`~liftos_causal_engine.lift_test_inbox.LiftTestInbox`). Each version is published to the
 effects topic (one update per channel) and written to the warehouse for Grafana, followed by its
@@ -121,7 +121,8 @@ class CausalEngine:
             return False
         trigger = "drift" if self._drift_pending and not due else "new_data"
         tests = lift_tests_of(await asyncio.to_thread(recorded_lift_tests, self._client))
-        fingerprint = fit_fingerprint(panel, tests)
+        currencies = await asyncio.to_thread(panel_currencies, self._client)
+        fingerprint = fit_fingerprint(panel, tests, currencies)
         if fingerprint == self._fitted:  # rows rewritten with the same values: same fit, no version
             self._seen = mark
             metrics.RETRAINS.labels("unchanged", trigger).inc()
@@ -129,7 +130,7 @@ class CausalEngine:
             return False
         self._last_fit = time.monotonic()  # a failing fit waits for the refit interval too
         try:
-            await self._publish_version(panel, mark, trigger, completeness, tests, fingerprint)
+            await self._publish_version(panel, mark, trigger, completeness, tests, currencies, fingerprint)
         except Exception:
             metrics.RETRAINS.labels("failed", trigger).inc()
             raise
@@ -190,10 +191,11 @@ class CausalEngine:
         trigger: str,
         completeness: Completeness,
         tests: tuple[LiftTest, ...],
+        currencies: tuple[str | None, str | None],
         fingerprint: str,
     ) -> None:
         settings = self._settings
-        outcome_currency, spend_currency = await asyncio.to_thread(panel_currencies, self._client)
+        outcome_currency, spend_currency = currencies
         run = ModelRun(
             self._version + 1,
             settings.method,

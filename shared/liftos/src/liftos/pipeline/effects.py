@@ -61,15 +61,21 @@ def complete_days(panel: pd.DataFrame, last_day: date) -> pd.DataFrame:
     return panel[panel["date"] <= pd.Timestamp(last_day)].reset_index(drop=True)
 
 
-def fit_fingerprint(panel: pd.DataFrame, tests: tuple[LiftTest, ...] = ()) -> str:
+def fit_fingerprint(
+    panel: pd.DataFrame,
+    tests: tuple[LiftTest, ...] = (),
+    currencies: tuple[str | None, str | None] = (None, None),
+) -> str:
     """SHA-256 (hex) of what a refit reads: the panel's columns and values (dates, outcomes, spend per
-    channel) and the lift tests that calibrate it. A warehouse rewrite of identical rows (a re-read
-    window, a replayed message) bumps row versions but not this, so the engine does not publish a new
-    version with the same numbers."""
+    channel), the lift tests that calibrate it and the outcome's and the spend's ``currencies`` (they
+    decide whether the ROI prior applies). A warehouse rewrite of identical rows (a re-read window, a
+    replayed message) bumps row versions but not this, so the engine does not publish a new version
+    with the same numbers."""
     digest = hashlib.sha256(",".join(map(str, panel.columns)).encode())
     digest.update(pd.util.hash_pandas_object(panel, index=False).to_numpy().tobytes())
     for test in tests:
         digest.update(repr(test).encode())
+    digest.update(repr(currencies).encode())
     return digest.hexdigest()
 
 
