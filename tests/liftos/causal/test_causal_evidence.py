@@ -99,7 +99,10 @@ def test_verdict_rules() -> None:
     verdict, reason = judge(short, good)
     assert verdict == "not_identified" and "8 sharp spend changes" in reason and "50%" in reason
     assert judge(replace(short, event_z=2.5, event_ratio=1.8), good)[0] == "weak"
-    assert "agrees with the fit" in judge(replace(short, event_z=0.3, event_ratio=1.1), good)[1]
+    assert (
+        "is within its noise of the fit (1.1x the predicted, z 0.3)"
+        in judge(replace(short, event_z=0.3, event_ratio=1.1), good)[1]
+    )
     sentence = effect_sentence("meta", "weak", "only 120 days of data (less than a year)", 1.8, 0.6, 3.0)
     assert sentence.startswith("Meta returns between 0.60 and 3.00 revenue per unit spent")
 

@@ -202,8 +202,8 @@ def judge(channel: ChannelEvidence, model: ModelEvidence) -> tuple[Verdict, str]
         parts.append(f"the interval spans a factor of {_ratio(channel):.1f}")
         if math.isfinite(channel.event_z):
             parts.append(
-                f"the outcome's response at its {channel.events} sharp spend changes agrees with the "
-                f"fit ({channel.event_ratio:.1f}x the predicted)"
+                f"the outcome's response at its {channel.events} sharp spend changes is within its noise "
+                f"of the fit ({channel.event_ratio:.1f}x the predicted, z {channel.event_z:.1f})"
             )
         if math.isfinite(model.model_mape) and math.isfinite(model.baseline_mape):
             parts.append(
