@@ -2,7 +2,8 @@
 ``liftos.lift_tests.v1`` lands in ``lift_tests``, calibrates the refit (the effect update names it),
 and the version's budget plan and experiment ranking are published to ``liftos.recommendations.v1``
 and written to ``recommendations``; a malformed lift-test message goes to the dead-letter topic; rows
-rewritten with the same values publish no new version."""
+rewritten with the same values publish no new version, nor does a restarted engine on unchanged
+inputs."""
 
 from __future__ import annotations
 
@@ -177,6 +178,12 @@ async def test_lift_tests_calibrate_refits_and_every_version_publishes_its_plan(
         assert not await engine.step()  # nothing new: no refit
         _load(world, DAYS, warehouse_settings, written=_WRITTEN + timedelta(days=1))  # same values rewritten
         assert not await engine.step() and engine.version == 1  # nothing changed: no new version
+        (stored_fingerprint,) = client.query(
+            "SELECT inputs_fingerprint FROM model_status FINAL WHERE status = 'published'"
+        ).result_rows[0]
+        assert len(stored_fingerprint) == 64
+        restarted = CausalEngine(settings, client, producer, log)  # a restart: the same inputs, no version
+        assert not await restarted.step() and restarted.version == 1
         second = record("meta", START + timedelta(days=100), START + timedelta(days=127), 1.0e5, 2.0e4)
         await publish_lift_tests([second], kafka_settings)
         for _ in range(10):

@@ -8,7 +8,8 @@ A refit happens when the warehouse holds new or rewritten rows (or a newly recor
 last refit is at least ``min_refit_interval_s`` old, or sooner when river's drift detector flags the
 model's one-step-ahead residuals on days it had not seen before (an early refit). Rows rewritten with the
 values the last version was fitted on (and the same outcome and spend currencies) are no change
-(:func:`~liftos.pipeline.effects.fit_fingerprint`): no refit, no version. Every refit is
+(:func:`~liftos.pipeline.effects.fit_fingerprint`, stored with the version's ``published`` status, so
+also across a restart): no refit, no version. Every refit is
 calibrated with all recorded lift tests (moved from ``liftos.lift_tests.v1`` into the warehouse by
 :class:`~liftos_causal_engine.lift_test_inbox.LiftTestInbox`). Each version is published to the
 effects topic (one update per channel) and written to the warehouse for Grafana, followed by its
@@ -47,6 +48,7 @@ from liftos.warehouse.modelling_panel import (
     coverage_spans,
     daily_panel,
     data_watermark,
+    latest_inputs_fingerprint,
     latest_model_version,
     latest_training_time,
     panel_currencies,
@@ -84,7 +86,8 @@ class CausalEngine:
         self._log = log
         self._version = latest_model_version(client)
         self._seen: _Mark | None = None
-        self._fitted: str | None = None  # fit_fingerprint of the last published version
+        # fit_fingerprint of the last published version (stored with its status: survives a restart)
+        self._fitted: str | None = latest_inputs_fingerprint(client)
         self._last_fit = 0.0
         self._previous: dict[str, EffectUpdate] = {}
         self._drift = ResidualDriftMonitor()
@@ -160,7 +163,7 @@ class CausalEngine:
         metrics.COMPLETENESS.set(verdict.score)
         return verdict
 
-    def _status(self, completeness: Completeness, status: str) -> ModelStatus:
+    def _status(self, completeness: Completeness, status: str, fingerprint: str = "") -> ModelStatus:
         return ModelStatus(
             checked_at=datetime.now(UTC),
             status=status,
@@ -170,6 +173,7 @@ class CausalEngine:
             completeness=completeness.score,
             dead_letters=sum(a.dead_letters for a in completeness.accounts),
             reasons="; ".join(completeness.reasons),
+            inputs_fingerprint=fingerprint,
         )
 
     async def _record_status(self, status: ModelStatus) -> None:
@@ -218,7 +222,7 @@ class CausalEngine:
         self._version, self._seen, self._drift_pending = run.model_version, mark, False
         self._fitted = fingerprint
         self._previous = {update.channel: update for update in updates}
-        await self._record_status(self._status(completeness, "published"))
+        await self._record_status(self._status(completeness, "published", fingerprint))
         metrics.HELD.set(0)
         self._watch_residuals(estimate.residuals)
         metrics.RETRAINS.labels("published", trigger).inc()

@@ -440,6 +440,9 @@ class ModelStatus(Event):
         completeness: Lowest share of expected days present over every source account.
         dead_letters: Dead letters in the window.
         reasons: What is missing, ``"; "``-joined (empty when published).
+        inputs_fingerprint: ``published``: SHA-256 (hex) of what the version was fitted on (the panel's
+            values, the lift tests, the outcome and spend currencies), so that a restarted engine does
+            not publish a new version of unchanged inputs; empty when held.
     """
 
     NATURAL_KEY: ClassVar[tuple[str, ...]] = ("checked_at",)
@@ -455,6 +458,7 @@ class ModelStatus(Event):
     completeness: float = Field(ge=0, le=1)
     dead_letters: int = Field(ge=0)
     reasons: str = ""
+    inputs_fingerprint: str = ""
     schema_version: int = SCHEMA_VERSION
 
 

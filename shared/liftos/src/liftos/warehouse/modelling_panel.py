@@ -15,6 +15,7 @@ __all__ = [
     "DataWatermark",
     "daily_panel",
     "data_watermark",
+    "latest_inputs_fingerprint",
     "latest_model_version",
     "latest_training_time",
     "panel_currencies",
@@ -142,6 +143,16 @@ def panel_currencies(client: Client) -> tuple[str | None, str | None]:
 def latest_model_version(client: Client) -> int:
     """Highest model version already stored (0 when none), so versions continue across restarts."""
     return int(client.query("SELECT max(model_version) FROM effect_updates").result_rows[0][0] or 0)
+
+
+def latest_inputs_fingerprint(client: Client) -> str | None:
+    """The inputs fingerprint the latest stored model version was published with (None when there is
+    no version, or its status row predates the fingerprint)."""
+    rows = client.query(
+        "SELECT inputs_fingerprint FROM model_status FINAL WHERE status = 'published' AND model_version = "
+        "(SELECT max(model_version) FROM effect_updates) ORDER BY checked_at DESC LIMIT 1"
+    ).result_rows
+    return (str(rows[0][0]) or None) if rows else None
 
 
 def latest_training_time(client: Client) -> float:
