@@ -13,7 +13,11 @@ For each scenario and seed: simulate 730 days plus a future, fit the default ``m
    current allocation, and of the **oracle** — the same optimiser
    (:func:`liftos.causal.budget.allocate`) run on the true response under the same limits.
    ``share`` = (plan − current) / (oracle − current) of the true revenue; ``loss`` = (plan − current)
-   / current (negative = the plan loses against keeping the current allocation).
+   / current (negative = the plan loses against keeping the current allocation). ``--misallocate S``
+   compares with a current allocation that is not the world's own mix: share ``S`` of the largest
+   channel's allocation moved to the second largest (the model is fitted on the same history; only the
+   allocation the plan starts from and is scored against changes), to see how much of a larger gain on
+   offer the plans capture.
 2. **The top-ranked experiment** of ``plan_experiments(0.3)`` is run in the sandbox on the last
    ``days`` days of the fitted range (:meth:`World.lift_test`: the channel's spend scaled, the outcome
    lost measured with noise); the model is refit with the measured lift, and the channel's iROAS
@@ -38,7 +42,7 @@ import pandas as pd
 from causal_accuracy import markdown, wide_inputs
 
 from liftos.causal import CausalAPI, CausalResults
-from liftos.causal.budget import BudgetPlan, ChannelLimits, allocate
+from liftos.causal.budget import BudgetPlan, ChannelLimits, allocate, current_allocation
 from liftos_sandbox import World
 from liftos_sandbox.media import MAX_LAG
 from liftos_sandbox.scenarios import Scenario
@@ -79,15 +83,30 @@ def _vector(allocation: dict[str, float]) -> np.ndarray:
     return np.array([allocation[c] for c in CHANNELS])
 
 
+def misallocated(res: CausalResults, horizon: int, budget: float, share: float) -> dict[str, float] | None:
+    """The recent spend mix scaled to ``budget`` with ``share`` of its largest channel's allocation
+    moved to the second largest (None when ``share`` is 0: the plans' own default)."""
+    if share <= 0:
+        return None
+    mix = current_allocation(res.response, horizon, budget)
+    first, second = np.argsort(mix)[::-1][:2]
+    moved = share * mix[first]
+    mix[first] -= moved
+    mix[second] += moved
+    return {c: float(v) for c, v in zip(CHANNELS, mix, strict=True)}
+
+
 def plan_rows(
-    world: World, res: CausalResults, scenario: str, seed: int, horizon: int
+    world: World, res: CausalResults, scenario: str, seed: int, horizon: int, misallocate: float = 0.0
 ) -> tuple[list[dict[str, object]], BudgetPlan]:
     """One row per constraint set and plan kind, with the truths; returns the headline plan too."""
     start = START + timedelta(days=DAYS)
     budget = res.recent_spend(28) * horizon / 28
     truth = true_objective(world, start, horizon)
     rows, headline = [], None
-    for name, kwargs in CONSTRAINTS.items():
+    base = {"current": misallocated(res, horizon, budget, misallocate)}
+    for name, constraint in CONSTRAINTS.items():
+        kwargs = constraint | base
         t0 = time.perf_counter()
         expected = res.optimize_budget(budget, horizon, **kwargs)
         plan_s = time.perf_counter() - t0
@@ -152,8 +171,9 @@ def experiment_row(
     scored = {}
     for q in (None, RISKS[0]):  # the plan after calibrating with the test's result
         replanned = refit.optimize_budget(
-            plan.total_budget, plan.horizon_days, risk=q, **CONSTRAINTS[HEADLINE]
-        )
+            plan.total_budget, plan.horizon_days, risk=q, current=plan.current_allocation,
+            **CONSTRAINTS[HEADLINE],
+        )  # fmt: skip
         truth_of = true_objective(world, START + timedelta(days=DAYS), plan.horizon_days)
         now, new = truth_of(_vector(plan.current_allocation))[0], truth_of(_vector(replanned.allocation))[0]
         scored[f"loss_after_{'expected' if q is None else f'risk_{q}'}"] = (new - now) / now
@@ -182,7 +202,9 @@ def experiment_row(
     }
 
 
-def run_one(scenario: str, seed: int, horizon: int) -> tuple[list[dict[str, object]], dict[str, object]]:
+def run_one(
+    scenario: str, seed: int, horizon: int, misallocate: float = 0.0
+) -> tuple[list[dict[str, object]], dict[str, object]]:
     """The plan rows and the experiment row of one world."""
     world = simulate_world(
         WorldSpec(
@@ -198,7 +220,7 @@ def run_one(scenario: str, seed: int, horizon: int) -> tuple[list[dict[str, obje
         head, list(CHANNELS), ["revenue"], [], "date", cross_validation=False, seed=seed,
         outcome_currency="USD", spend_currency="USD",
     )  # fmt: skip
-    rows, headline = plan_rows(world, res, scenario, seed, horizon)
+    rows, headline = plan_rows(world, res, scenario, seed, horizon, misallocate)
     return rows, experiment_row(world, head, res, headline, scenario, seed)
 
 
@@ -257,7 +279,7 @@ def summarise_experiments(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
-def _job(args: tuple[str, int, int]) -> tuple[list[dict[str, object]], dict[str, object]]:
+def _job(args: tuple[str, int, int, float]) -> tuple[list[dict[str, object]], dict[str, object]]:
     return run_one(*args)
 
 
@@ -271,9 +293,15 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=28, help="days of the budget plan")
     parser.add_argument("--workers", type=int, default=1, help="processes (at most 2 on the shared machine)")
     parser.add_argument("--raw", default="", help="optional CSV path prefix for the per-seed rows")
+    parser.add_argument(
+        "--misallocate",
+        type=float,
+        default=0.0,
+        help="share of the largest channel's current allocation moved to the second largest (0: as is)",
+    )
     args = parser.parse_args()
     jobs = [
-        (scenario, seed, args.horizon)
+        (scenario, seed, args.horizon, args.misallocate)
         for scenario in args.scenarios
         for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
@@ -288,7 +316,10 @@ def main() -> None:
     if args.raw:
         plan_frame.to_csv(f"{args.raw}.plans.csv", index=False)
         test_frame.to_csv(f"{args.raw}.tests.csv", index=False)
-    print(f"\nseeds={args.seeds} horizon={args.horizon} days, budget = last 28 days' spend rate")
+    print(
+        f"\nseeds={args.seeds} horizon={args.horizon} days, budget = last 28 days' spend rate, "
+        f"misallocate={args.misallocate}"
+    )
     print(markdown(summarise_plans(plan_frame)))
     print()
     print(markdown(summarise_experiments(test_frame)))
