@@ -87,7 +87,7 @@ class CausalEngine:
         self._version = latest_model_version(client)
         self._seen: _Mark | None = None
         # fit_fingerprint of the last published version (stored with its status: survives a restart)
-        self._fitted: str | None = latest_inputs_fingerprint(client)
+        self._fitted: str | None = latest_inputs_fingerprint(client, self._version)
         self._last_fit = 0.0
         self._previous: dict[str, EffectUpdate] = {}
         self._drift = ResidualDriftMonitor()

@@ -145,12 +145,15 @@ def latest_model_version(client: Client) -> int:
     return int(client.query("SELECT max(model_version) FROM effect_updates").result_rows[0][0] or 0)
 
 
-def latest_inputs_fingerprint(client: Client) -> str | None:
-    """The inputs fingerprint the latest stored model version was published with (None when there is
-    no version, or its status row predates the fingerprint)."""
+def latest_inputs_fingerprint(client: Client, version: int) -> str | None:
+    """The inputs fingerprint model ``version`` (the latest stored, :func:`latest_model_version`) was
+    published with (None when there is no version, or its status row predates the fingerprint)."""
+    if version <= 0:
+        return None
     rows = client.query(
-        "SELECT inputs_fingerprint FROM model_status FINAL WHERE status = 'published' AND model_version = "
-        "(SELECT max(model_version) FROM effect_updates) ORDER BY checked_at DESC LIMIT 1"
+        "SELECT inputs_fingerprint FROM model_status FINAL WHERE status = 'published' "
+        "AND model_version = {version:UInt32} ORDER BY checked_at DESC LIMIT 1",
+        parameters={"version": version},
     ).result_rows
     return (str(rows[0][0]) or None) if rows else None
 
