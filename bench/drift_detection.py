@@ -7,15 +7,19 @@ default), and an alarm counts from the second fit on, as in the engine. The ``dr
 Meta's effect ``--change-after`` days into the live days; the other scenarios are stable (an alarm there
 is a false one).
 
-Three streams are watched, each standardised by its SD over the fit:
+Four kinds of stream are watched, the daily ones standardised by their SD over the fit:
 
 - ``one_step``: the one-step-ahead (AR-whitened) log residuals — what the engine feeds;
 - ``raw``: the log residuals ``log(actual / fitted)`` before whitening (a level drop would show here);
 - ``score_<channel>``: each residual times the channel's standardised share of the fitted outcome,
-  the per-day score of the channel's coefficient (its mean leaves zero when the coefficient changes).
+  the per-day score of the channel's coefficient (its mean leaves zero when the coefficient changes);
+- ``level_<channel>``: one value per refit, the time-varying fit's trailing-28-day iROAS against the
+  whole-range iROAS as a z-score (log ratio over the window interval's log half-width / 1.96): whether
+  the channel's level *now* has left its average, the statistic the current-window effects rest on.
 
 Besides alarms it prints the mean of each stream over the days after the change in the last fit (in SD
-units; its t-statistic): how much of the change the fit leaves in its residuals at all.
+units; its t-statistic): how much of the change the fit leaves in its residuals at all (for the
+``level_`` streams: the mean of the refits' z after the change, and the last refit's z).
 
     .venv/bin/python -W ignore bench/drift_detection.py --seeds 5 --scenarios drift default
     .venv/bin/python -W ignore bench/drift_detection.py --seeds 5 --history 365 --live 90
@@ -38,6 +42,7 @@ from liftos_sandbox.scenarios import Scenario
 from liftos_sandbox.world import CHANNELS, WorldSpec, simulate_world
 
 START = date(2024, 1, 1)
+LEVEL_Z = 2.576
 
 
 def streams(results: CausalResults) -> dict[str, pd.Series]:
@@ -51,6 +56,21 @@ def streams(results: CausalResults) -> dict[str, pd.Series]:
         spread = float(share.std())
         score = out["one_step"] * ((share - share.mean()) / spread if spread > 0 else 0.0)
         out[f"score_{channel}"] = score / score.std() if float(score.std()) > 0 else score
+    return out
+
+
+def level_shifts(results: CausalResults, days: int = 28) -> dict[str, float]:
+    """Per channel: z-score of the trailing ``days``-day iROAS against the whole-range iROAS (NaN when
+    either is not positive)."""
+    out: dict[str, float] = {}
+    for channel, effect in results.get_channel_effects().items():
+        window = effect.window(days)
+        usable = window is not None and window.iroas_ci_lower > 0 and effect.incremental_roas > 0
+        if window is None or not usable:
+            out[f"level_{channel}"] = math.nan
+            continue
+        sd = math.log(window.iroas_ci_upper / window.iroas_ci_lower) / (2 * 1.96)
+        out[f"level_{channel}"] = math.log(window.incremental_roas / effect.incremental_roas) / sd
     return out
 
 
@@ -74,6 +94,7 @@ def run_world(
     first_alarm: dict[str, int] = {}
     seen: pd.Timestamp | None = None
     last: dict[str, pd.Series] = {}
+    levels: dict[str, list[tuple[int, float]]] = {}
     for n in [*range(history, history + live, step), history + live]:
         results = CausalAPI().analyze_attribution(
             data.iloc[:n], list(CHANNELS), ["revenue"], [], "date", cross_validation=False, seed=seed,
@@ -86,6 +107,10 @@ def run_world(
             for day, value in fresh.items():
                 if monitor.update(float(value)) and n > history and name not in first_alarm:
                     first_alarm[name] = (pd.Timestamp(day).date() - change).days
+        for name, z in level_shifts(results).items():
+            levels.setdefault(name, []).append((n, z))
+            if abs(z) > LEVEL_Z and n > history and name not in first_alarm:  # NaN never alarms
+                first_alarm[name] = n - 1 - (history + change_after)
         seen = last["one_step"].index.max()
     after = {name: s[s.index >= pd.Timestamp(change)] for name, s in last.items()}
     row: dict[str, object] = {"scenario": scenario, "seed": seed}
@@ -93,6 +118,11 @@ def run_world(
         row[f"{name}_alarm"] = first_alarm.get(name, math.nan)
         row[f"{name}_mean_after"] = float(series.mean())
         row[f"{name}_t_after"] = float(series.mean() * math.sqrt(len(series)))
+    for name, values in levels.items():
+        post = [z for n, z in values if n - 1 >= history + change_after]
+        row[f"{name}_alarm"] = first_alarm.get(name, math.nan)
+        row[f"{name}_mean_after"] = float(np.nanmean(post)) if post else math.nan
+        row[f"{name}_t_after"] = values[-1][1]
     return row
 
 
@@ -116,7 +146,7 @@ def main() -> None:
             if args.raw:  # an interrupted run keeps the worlds it finished
                 pd.DataFrame(rows).to_csv(args.raw, index=False)
     frame = pd.DataFrame(rows)
-    names = ["one_step", "raw", *(f"score_{c}" for c in CHANNELS)]
+    names = ["one_step", "raw", *(f"score_{c}" for c in CHANNELS), *(f"level_{c}" for c in CHANNELS)]
     summary = []
     for scenario, group in frame.groupby("scenario"):
         for name in names:

@@ -97,7 +97,8 @@ def test_the_current_meta_estimate_tracks_the_change(run: LiveResult) -> None:
     strict=True,
     reason="the refit absorbs the halving of Meta's effect into its baseline and levels: over the days "
     "after the change its residuals (one-step, raw, and each channel's coefficient score) have mean "
-    "|t| < 1 as in stable worlds, and ADWIN fires in 0 of 5 drift worlds on any of them "
+    "|t| < 1 as in stable worlds, ADWIN fires in 0 of 5 drift worlds on any of them, and the "
+    "time-varying fit's 28-day level stays within its interval of the whole-range level (|z| < 0.6) "
     "(bench/drift_detection.py, docs/causal-evidence.md#drift-alarms)",
 )
 def test_the_river_alarm_fires_on_drift(run: LiveResult) -> None:

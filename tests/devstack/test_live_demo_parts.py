@@ -20,6 +20,7 @@ from liftos_devstack.live_demo import (
     LiveResult,
     LiveView,
     VersionRecord,
+    _fitted_after,
     _versions,
     warehouse_differences,
 )
@@ -68,6 +69,26 @@ def test_versions_group_complete_updates_by_version() -> None:
     (record,) = _versions(updates, {1: 2.5})
     assert record.version == 1 and record.published_unix == 10.0 and record.fit_seconds == 2.5
     assert sorted(record.updates) == ["google_ads", "klaviyo", "meta"] and record.window_end == DEMO_END
+
+
+def test_settling_needs_a_version_fitted_after_the_last_rows_landed() -> None:
+    """A refit that began before the warehouse matched the emulators is published later, but without
+    the last day: the demo keeps waiting for the next one."""
+    world = simulate_world(WorldSpec(1, "default", DEMO_END - timedelta(days=29), DEMO_END, 6))
+    clock = ClockSettings(
+        origin_day=DEMO_END - timedelta(days=5), origin_unix=0.0, days_per_minute=30, last_day=DEMO_END
+    )
+    channels = ("meta", "google_ads", "klaviyo")
+
+    def view(end: date, published: float, fit: float) -> LiveView:
+        record = VersionRecord(1, {c: _update(c, 1, end) for c in channels}, published, fit)
+        return LiveView(OPTIONS, world, clock, versions=[record])
+
+    matched = 1000.0
+    assert clock.today() == DEMO_END
+    assert _fitted_after(view(DEMO_END, published=1004.0, fit=3.0), matched)
+    assert not _fitted_after(view(DEMO_END, published=1004.0, fit=5.0), matched)  # began before the match
+    assert not _fitted_after(view(DEMO_END - timedelta(days=1), published=1010.0, fit=3.0), matched)
 
 
 def test_drift_starts_inside_the_live_days() -> None:

@@ -590,7 +590,7 @@ def _follow(watcher: _Watcher, served_final: ServedWorld, on_tick: Tick) -> tupl
                     last_check = time.monotonic()
                     differences = warehouse_differences(watcher.client, view.world, served_final)
                     matched_at = None if differences else time.time()
-                if matched_at is not None and view.versions and view.versions[-1].published_unix > matched_at:
+                if matched_at is not None and view.versions and _fitted_after(view, matched_at):
                     return False, differences
                 if time.monotonic() > settle_deadline:
                     return False, differences or [
@@ -599,6 +599,14 @@ def _follow(watcher: _Watcher, served_final: ServedWorld, on_tick: Tick) -> tupl
             time.sleep(0.5)
     except KeyboardInterrupt:
         return True, warehouse_differences(watcher.client, view.world, _served_now(view))
+
+
+def _fitted_after(view: LiveView, matched_unix: float) -> bool:
+    """The latest version's window reaches today and its fit started after ``matched_unix`` (a version
+    whose refit began before the last rows landed is published later, but without them)."""
+    last = view.versions[-1]
+    started = last.published_unix - (last.fit_seconds or 0.0)
+    return last.window_end >= view.today() and started > matched_unix
 
 
 def _served_now(view: LiveView) -> ServedWorld:

@@ -111,7 +111,7 @@ class ModelSpec:
     share_prior: tuple[float, float] = (-2.302585092994046, 1.5)  # log 0.1
     time_varying: bool = True
     tv_knot_days: int = 91
-    tv_step_sd: float = 0.5
+    tv_step_sd: float = 0.25
     current_windows: tuple[int, ...] = (28, 90)
     calendar_prior_sd: float = 0.3
     lift_test_weight: float = 1.0

@@ -1,11 +1,12 @@
 """``"causal_forest"``: econml ``CausalForestDML`` on the response model's fitted contributions, the
 effect multiplier θ_c(x) allowed to vary with the position in the year, the weekday and holiday /
 retail-event periods (:func:`~liftos.causal.heterogeneity.forest_features`). The contributions come
-from the response model whose channel levels may change over time (knots every 91 days). Measured
-against the constant-level first stage (``bench/causal_accuracy.py --forest-first-stage constant``, 60
-seeds; docs/causal-accuracy.md): on the ``seasonal`` world meta's per-season coverage 0.85 against 0.82
-and rank correlation 0.60 against 0.40, whole-range median APE meta 0.24 / google 0.29 against 0.26 /
-0.35 on ``default``; the price is a downward level bias on meta (−0.18 against −0.06).
+from the response model whose channel levels may change over time (knots every 91 days, step SD
+``ModelSpec.tv_step_sd``). Measured against the constant-level first stage
+(``bench/causal_accuracy.py --forest-first-stage constant``, 60 seeds; docs/causal-accuracy.md): on the
+``seasonal`` world meta's per-season coverage 0.84 against 0.82 and rank correlation 0.60 against 0.40;
+whole-range median APE on ``default`` meta 0.19 / google 0.38 against 0.26 / 0.35, meta's bias −0.09
+against −0.06.
 
 Whole-range lift, iROAS, mROAS and the trailing windows are functionals ``Σ_t θ_c(x_t) w_c(t)`` of the
 forest (the same question as ``mmm``, see :mod:`~liftos.causal.estimators.media_treatment`); their
