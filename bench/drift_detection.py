@@ -65,8 +65,7 @@ def level_shifts(results: CausalResults, days: int = 28) -> dict[str, float]:
     out: dict[str, float] = {}
     for channel, effect in results.get_channel_effects().items():
         window = effect.window(days)
-        usable = window is not None and window.iroas_ci_lower > 0 and effect.incremental_roas > 0
-        if window is None or not usable:
+        if window is None or window.iroas_ci_lower <= 0 or effect.incremental_roas <= 0:
             out[f"level_{channel}"] = math.nan
             continue
         sd = math.log(window.iroas_ci_upper / window.iroas_ci_lower) / (2 * 1.96)
